@@ -1,0 +1,1 @@
+"""The system of record: members, identities, activities, ingestion and merges."""

@@ -1,0 +1,175 @@
+"""The import contract: `ActivityRecord`, the validated, normalized input of `ingest()`.
+
+Every source (a JSON Lines file, a CSV with a mapping, a connector, the API) turns
+its input into these. Decoding is done with msgspec because it is the hot path of
+every import (about a microsecond a record); the checks that go beyond types live in
+`__post_init__`, so they also hold for records built in Python by connectors.
+docs/import-format.md documents the JSON Lines form field by field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from townhall.core.models import (
+    BODY_EXCERPT_MAX,
+    CHANNEL_MAX,
+    EXTERNAL_ID_MAX,
+    NAME_MAX,
+    TITLE_MAX,
+    URL_MAX,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+PROPERTIES_MAX_BYTES = 64 * 1024
+
+
+class InvalidRecord(ValueError):
+    """A record that breaks the import contract; the message says which field and why."""
+
+
+def _check_length(field: str, value: str | None, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        raise InvalidRecord(f"`{field}` is {len(value)} characters long; the limit is {limit}")
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
+    """Who acted (`actor`) or was acted upon (`target`): one account on the record's source."""
+
+    external_id: str | None = None
+    username: str | None = None
+    email: str | None = None
+    name: str | None = None
+    url: str | None = None
+    avatar_url: str | None = None
+    is_bot: bool = False
+
+    def __post_init__(self) -> None:
+        self.external_id = _clean(self.external_id)
+        self.username = _clean(self.username)
+        self.email = _clean(self.email)
+        if self.email is not None:
+            self.email = self.email.lower()
+            if "@" not in self.email:
+                raise InvalidRecord(f"email {self.email!r} has no @")
+        self.name = _clean(self.name)
+        _check_length("external_id", self.external_id, EXTERNAL_ID_MAX)
+        for field in ("username", "name"):
+            _check_length(field, getattr(self, field), NAME_MAX)
+        _check_length("email", self.email, 254)
+        _check_length("url", self.url, URL_MAX)
+        _check_length("avatar_url", self.avatar_url, URL_MAX)
+        if not (self.external_id or self.email or self.username):
+            raise InvalidRecord("a person needs an `external_id`, an `email` or a `username`")
+
+    @property
+    def key(self) -> str:
+        """The identity's key on its source: its id there, else `email:…`, else `username:…`."""
+        if self.external_id:
+            return self.external_id
+        if self.email:
+            return f"email:{self.email}"
+        return f"username:{self.username}"
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.username:
+            return self.username
+        return (self.email or "").split("@")[0]
+
+
+class ActivityRecord(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
+    """One activity as a source reports it. See docs/import-format.md."""
+
+    source: str
+    external_id: str
+    kind: str
+    occurred_at: datetime
+    actor: Person
+    target: Person | None = None
+    channel: str = ""
+    title: str = ""
+    url: str = ""
+    body: str = ""
+    conversation_id: str = ""
+    parent_id: str = ""
+    properties: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.source = self.source.strip().lower()
+        if not SLUG_RE.match(self.source):
+            raise InvalidRecord(
+                f"`source` {self.source!r} must be a slug: lower-case letters, digits, '_', '-' "
+                "or '.', at most 64 characters"
+            )
+        self.kind = self.kind.strip().lower()
+        if not SLUG_RE.match(self.kind):
+            raise InvalidRecord(
+                f"`kind` {self.kind!r} must be a slug: lower-case letters, digits, '_', '-' "
+                "or '.', at most 64 characters"
+            )
+        self.external_id = self.external_id.strip()
+        if not self.external_id:
+            raise InvalidRecord("`external_id` is empty")
+        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
+            raise InvalidRecord(
+                "`occurred_at` has no UTC offset; write it as ISO 8601 with an offset, "
+                "e.g. 2026-03-01T09:30:00Z or 2026-03-01T10:30:00+01:00"
+            )
+        _check_length("external_id", self.external_id, EXTERNAL_ID_MAX)
+        _check_length("channel", self.channel, CHANNEL_MAX)
+        _check_length("title", self.title, TITLE_MAX)
+        _check_length("url", self.url, URL_MAX)
+        _check_length("conversation_id", self.conversation_id, EXTERNAL_ID_MAX)
+        _check_length("parent_id", self.parent_id, EXTERNAL_ID_MAX)
+        # The body is kept as an excerpt: long posts are normal, not an error.
+        if len(self.body) > BODY_EXCERPT_MAX:
+            self.body = self.body[: BODY_EXCERPT_MAX - 1] + "…"
+        if self.properties and len(msgspec.json.encode(self.properties)) > PROPERTIES_MAX_BYTES:
+            raise InvalidRecord(f"`properties` is larger than {PROPERTIES_MAX_BYTES // 1024} KiB")
+
+
+_json_decoder = msgspec.json.Decoder(ActivityRecord)
+
+
+def decode_json(raw: bytes | str) -> ActivityRecord:
+    """Decode and validate one JSON object; raises InvalidRecord with a precise reason."""
+    try:
+        return _json_decoder.decode(raw)
+    except msgspec.ValidationError as error:
+        raise InvalidRecord(_explain(error)) from None
+    except msgspec.DecodeError as error:
+        raise InvalidRecord(f"invalid JSON: {error}") from None
+
+
+def from_mapping(data: dict[str, Any]) -> ActivityRecord:
+    """Validate a Python mapping (API payloads, CSV rows, connectors) into a record."""
+    try:
+        return msgspec.convert(data, ActivityRecord)
+    except msgspec.ValidationError as error:
+        raise InvalidRecord(_explain(error)) from None
+
+
+def to_json(record: ActivityRecord) -> bytes:
+    return msgspec.json.encode(record)
+
+
+def _explain(error: msgspec.ValidationError) -> str:
+    message = str(error)
+    # msgspec words the tz check "Expected `datetime` with a timezone component"; say what to do.
+    if "timezone" in message:
+        message += " (write `occurred_at` as ISO 8601 with an offset, e.g. 2026-03-01T09:30:00Z)"
+    return message

@@ -1,0 +1,139 @@
+"""Merging people: `merge_members`, `unmerge`, `mark_not_same_person`.
+
+A merge moves the absorbed member's identities to the kept member, and with them
+their activities (an activity's member is always its identity's member). The
+absorbed member's row stays, pointing at the kept one, and the MergeRecord lists
+the identities moved and the fields of the kept member that were filled in — so
+`unmerge` restores both people exactly.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from townhall.core.models import Activity, Identity, Member, MergeRecord, NotSamePerson
+
+# Fields of the kept member that a merge fills in when blank (and unmerge blanks again).
+FILLABLE_FIELDS = ("display_name", "primary_email", "avatar_url", "organization_id")
+
+
+class MergeRefused(Exception):
+    """A merge that must not happen; the message says why."""
+
+
+def merged_group(member: Member) -> set[int]:
+    """The member's id and the ids of everyone merged into it, directly or not."""
+    group = {member.pk}
+    frontier = [member.pk]
+    while frontier:
+        frontier = list(
+            Member.objects.filter(merged_into_id__in=frontier).values_list("id", flat=True)
+        )
+        group.update(frontier)
+    return group
+
+
+def are_kept_apart(a: Member, b: Member) -> bool:
+    """True when a not-same-person decision separates anyone in a's group from b's."""
+    group_a, group_b = merged_group(a), merged_group(b)
+    return NotSamePerson.objects.filter(
+        Q(member_low_id__in=group_a, member_high_id__in=group_b)
+        | Q(member_low_id__in=group_b, member_high_id__in=group_a)
+    ).exists()
+
+
+@transaction.atomic
+def merge_members(keep: Member, absorb: Member, *, reason: str, by: str) -> MergeRecord:
+    """Merge `absorb` into `keep`: one person from now on, reversibly and on record.
+
+    Refused when they are the same member, when either was already merged away, or
+    when a not-same-person decision separates them (or anyone merged into them).
+    """
+    keep = Member.objects.select_for_update().get(pk=keep.pk)
+    absorb = Member.objects.select_for_update().get(pk=absorb.pk)
+    if keep.pk == absorb.pk:
+        raise MergeRefused("a member cannot be merged with itself")
+    for member in (keep, absorb):
+        if member.merged_into_id is not None:
+            raise MergeRefused(
+                f"member {member.pk} was already merged into {member.merged_into_id}"
+            )
+    if are_kept_apart(keep, absorb):
+        raise MergeRefused(f"members {keep.pk} and {absorb.pk} were marked as not the same person")
+    if not reason.strip():
+        raise MergeRefused("a merge needs a reason")
+
+    identity_ids = sorted(Identity.objects.filter(member=absorb).values_list("id", flat=True))
+    keep_before = {}
+    for name in FILLABLE_FIELDS:
+        if not getattr(keep, name) and getattr(absorb, name):
+            keep_before[name] = getattr(keep, name)
+            setattr(keep, name, getattr(absorb, name))
+    if absorb.is_employee and not keep.is_employee:
+        keep_before["is_employee"] = False
+        keep.is_employee = True
+    keep.save()
+
+    _move_identities(identity_ids, to=keep)
+    absorb.merged_into = keep
+    absorb.save(update_fields=["merged_into"])
+    return MergeRecord.objects.create(
+        keep=keep,
+        absorbed=absorb,
+        reason=reason.strip()[:500],
+        merged_by=by[:255],
+        identity_ids=identity_ids,
+        keep_before=keep_before,
+    )
+
+
+@transaction.atomic
+def unmerge(record: MergeRecord, *, by: str = "") -> Member:
+    """Undo a merge exactly: identities, activities and filled-in fields go back.
+
+    Merges are undone last-first: a merge whose kept member was itself merged away
+    later must wait until that later merge is undone.
+    """
+    record = MergeRecord.objects.select_for_update().get(pk=record.pk)
+    if record.undone_at is not None:
+        raise MergeRefused(f"merge {record.pk} was already undone")
+    keep = Member.objects.select_for_update().get(pk=record.keep_id)
+    absorbed = Member.objects.select_for_update().get(pk=record.absorbed_id)
+    if keep.merged_into_id is not None:
+        raise MergeRefused(
+            f"member {keep.pk} was merged into {keep.merged_into_id} after this merge; undo that merge first"
+        )
+    _move_identities(record.identity_ids, to=absorbed)
+    for name, value in record.keep_before.items():
+        setattr(keep, name, value)
+    keep.save()
+    absorbed.merged_into = None
+    absorbed.save(update_fields=["merged_into"])
+    record.undone_at = timezone.now()
+    record.undone_by = by[:255]
+    record.save(update_fields=["undone_at", "undone_by"])
+    return absorbed
+
+
+def _move_identities(identity_ids: list[int], *, to: Member) -> None:
+    for start in range(0, len(identity_ids), 5000):
+        chunk = identity_ids[start : start + 5000]
+        Identity.objects.filter(pk__in=chunk).update(member=to)
+        Activity.objects.filter(identity_id__in=chunk).update(member=to)
+        Activity.objects.filter(target_identity_id__in=chunk).update(target_member=to)
+
+
+@transaction.atomic
+def mark_not_same_person(a: Member, b: Member, *, by: str = "", reason: str = "") -> NotSamePerson:
+    """Record that `a` and `b` are different people; every later merge respects it."""
+    if a.pk == b.pk:
+        raise MergeRefused("a member is always the same person as itself")
+    low, high = sorted((a.pk, b.pk))
+    decision, _ = NotSamePerson.objects.get_or_create(
+        member_low_id=low,
+        member_high_id=high,
+        defaults={"decided_by": by[:255], "reason": reason[:500]},
+    )
+    return decision

@@ -1,0 +1,10 @@
+"""URL map: pages, accounts, the API and the back office."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("townhall.web.urls")),
+]
