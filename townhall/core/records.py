@@ -170,6 +170,6 @@ def to_json(record: ActivityRecord) -> bytes:
 def _explain(error: msgspec.ValidationError) -> str:
     message = str(error)
     # msgspec words the tz check "Expected `datetime` with a timezone component"; say what to do.
-    if "timezone" in message:
+    if "timezone" in message or "RFC3339" in message:
         message += " (write `occurred_at` as ISO 8601 with an offset, e.g. 2026-03-01T09:30:00Z)"
     return message

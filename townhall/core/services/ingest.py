@@ -43,7 +43,37 @@ from townhall.core.records import ActivityRecord, InvalidRecord, Person, decode_
 
 # Email domains that say nothing about a person's employer.
 FREEMAIL_DOMAINS = frozenset(
-    ["gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net", "web.de", "mail.ru", "yandex.ru", "qq.com", "163.com", "fastmail.com", "hey.com", "zoho.com", "users.noreply.github.com", "example.com", "example.org", "example.net", "localhost"]
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.ru",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+        "fastmail.com",
+        "hey.com",
+        "zoho.com",
+        "users.noreply.github.com",
+        "example.com",
+        "example.org",
+        "example.net",
+        "localhost",
+    ]
 )
 
 ACTIVITY_COLUMNS = (
@@ -187,7 +217,7 @@ def _ingest_batch(
             _quarantine(rejected, origin=origin, run=run)
             result.quarantined = len(rejected)
             for _, reason in rejected:
-                short = reason.split(" - at ")[0][:80]
+                short = reason[:160]
                 result.reasons[short] = result.reasons.get(short, 0) + 1
         if valid:
             source_ids = _resolve_slugs(Source, {r.source for r in valid}, state.sources)
@@ -267,10 +297,8 @@ def _resolve_slugs(
         found = dict(model.objects.filter(slug__in=missing).values_list("slug", "id"))
         new = missing - found.keys()
         if new:
-            model.objects.bulk_create(
-                [model(slug=slug, name=slug.replace("_", " ")) for slug in sorted(new)],
-                ignore_conflicts=True,
-            )
+            rows = [model(slug=slug, name=slug.replace("_", " ")) for slug in sorted(new)]
+            model.objects.bulk_create(rows, ignore_conflicts=True)  # type: ignore[arg-type]
             found.update(model.objects.filter(slug__in=new).values_list("slug", "id"))
         cache.update(found)
     return cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,7 +48,7 @@ def native_identity(member: Member) -> Identity:
     return identity
 
 
-def ensure_native_member(user: AbstractBaseUser, *, name: str = "") -> Member:
+def ensure_native_member(user: User, *, name: str = "") -> Member:
     """The Member behind a login, created with its native identity if the login is new."""
     member = Member.objects.filter(user=user).first()
     if member is None:

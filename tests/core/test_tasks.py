@@ -1,0 +1,64 @@
+"""Background jobs: a real Redis, a real Celery worker, an ingest task end to end."""
+
+import json
+import subprocess
+
+import pytest
+
+from townhall.celery import app as celery_app
+from townhall.core.models import Activity, ImportRun
+from townhall.core.tasks import ingest_file
+
+from ..support import ROOT, current_database_url, redis_server, townhall_env
+
+
+@pytest.mark.slow
+def test_ingest_task_runs_on_a_real_worker(transactional_db, tmp_path):
+    path = tmp_path / "queued.jsonl"
+    rows = [
+        {
+            "source": "discord",
+            "external_id": f"d{n}",
+            "kind": "message",
+            "occurred_at": "2026-05-01T12:00:00Z",
+            "actor": {"username": f"user{n % 5}"},
+        }
+        for n in range(40)
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n{not json}\n")
+    with redis_server() as redis_url:
+        worker = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/celery"),
+                "-A",
+                "townhall",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+            ],
+            env=townhall_env(current_database_url(), TOWNHALL_REDIS_URL=redis_url),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        saved = dict(celery_app.conf)
+        celery_app.conf.update(
+            broker_url=redis_url, result_backend=redis_url, task_always_eager=False
+        )
+        try:
+            result = ingest_file.delay(str(path), "jsonl")
+            counts = result.get(timeout=90)
+        finally:
+            celery_app.conf.update(
+                broker_url=saved["broker_url"],
+                result_backend=saved["result_backend"],
+                task_always_eager=saved["task_always_eager"],
+            )
+            worker.terminate()
+            output, _ = worker.communicate(timeout=30)
+    assert counts["created"] == 40 and counts["quarantined"] == 1, output
+    assert Activity.objects.filter(source__slug="discord").count() == 40
+    assert ImportRun.objects.get(pk=counts["import_run"]).status == "finished"

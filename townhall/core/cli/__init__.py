@@ -1,0 +1,1 @@
+"""Pieces the management commands share: progress bars and summaries (rich)."""

@@ -1,0 +1,93 @@
+"""Exports: members with their identities, and activities in the import format.
+
+Both stream: rows are read in chunks with their relations prefetched, so memory
+stays flat however large the community is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Prefetch
+
+from townhall.core.models import Activity, Identity, Member
+
+CHUNK = 2000
+
+
+def member_rows() -> Iterator[dict[str, Any]]:
+    """One dict per active member: id, name, email, organization, roles and identities."""
+    identities = Prefetch(
+        "identities",
+        queryset=Identity.objects.select_related("source").order_by("source__slug", "external_id"),
+    )
+    members = (
+        Member.active.select_related("organization").prefetch_related(identities).order_by("id")
+    )
+    for member in members.iterator(chunk_size=CHUNK):
+        yield {
+            "id": member.pk,
+            "name": member.display_name,
+            "email": member.primary_email,
+            "organization": member.organization.name if member.organization else None,
+            "role": member.role,
+            "is_employee": member.is_employee,
+            "is_bot": member.is_bot,
+            "identities": [
+                {
+                    "source": identity.source.slug,
+                    "external_id": identity.external_id,
+                    "username": identity.username,
+                    "email": identity.email,
+                    "name": identity.name,
+                }
+                for identity in member.identities.all()
+            ],
+        }
+
+
+def activity_rows() -> Iterator[dict[str, Any]]:
+    """Every activity as an ActivityRecord mapping: an export can be imported again as is."""
+    activities = Activity.objects.select_related(
+        "source", "kind", "identity", "target_identity"
+    ).order_by("id")
+    for activity in activities.iterator(chunk_size=CHUNK):
+        row: dict[str, Any] = {
+            "source": activity.source.slug,
+            "external_id": activity.external_id,
+            "kind": activity.kind.slug,
+            "occurred_at": activity.occurred_at.isoformat(),
+            "actor": _person(activity.identity),
+        }
+        if activity.target_identity is not None:
+            row["target"] = _person(activity.target_identity)
+        for name, value in (
+            ("channel", activity.channel),
+            ("title", activity.title),
+            ("url", activity.url),
+            ("body", activity.body),
+            ("conversation_id", activity.conversation_id),
+            ("parent_id", activity.parent_external_id),
+        ):
+            if value:
+                row[name] = value
+        if activity.properties:
+            row["properties"] = activity.properties
+        yield row
+
+
+def _person(identity: Identity) -> dict[str, Any]:
+    person: dict[str, Any] = {}
+    # Identities imported without an external id are keyed by email, else username;
+    # write the external id only where the profile would not give back the same key.
+    derived = f"email:{identity.email}" if identity.email else f"username:{identity.username}"
+    if identity.external_id != derived:
+        person["external_id"] = identity.external_id
+    for name in ("username", "email", "name", "url", "avatar_url"):
+        value = getattr(identity, name)
+        if value:
+            person[name] = value
+    if identity.is_bot:
+        person["is_bot"] = True
+    return person
