@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "townhall.core",
     "townhall.accounts",
+    "townhall.connectors",
     "townhall.web",
     "townhall.api",
 ]
@@ -126,8 +127,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     # Tests use a file (not :memory:) so subprocesses (a Celery worker, a killed import)
-    # see the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # see the same database; one per test process, so parallel runs never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and jobs --------------------------------------------------------------------
@@ -146,7 +147,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Each connection has its own interval; this only looks for the ones that are due.
+    "sync-due-connections": {"task": "connectors.sync_due", "schedule": 300.0},
+}
 
 # --- auth ------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -194,6 +198,10 @@ STORAGES = {
 if not DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+
+# Key for connector credentials at rest (Fernet, urlsafe base64 of 32 bytes); derived
+# from SECRET_KEY when unset.
+CREDENTIALS_KEY = env("CREDENTIALS_KEY")
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))

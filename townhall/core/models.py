@@ -277,7 +277,10 @@ class ImportRun(models.Model):
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
 
-    origin = models.CharField(max_length=1000, help_text="File path, API or connector name.")
+    origin = models.CharField(max_length=1000, help_text="File path, API or connection.")
+    connector = models.CharField(
+        max_length=64, blank=True, default="", help_text="jsonl, csv or a connector."
+    )
     fingerprint = models.CharField(max_length=128, blank=True, default="", db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     position = models.BigIntegerField(default=0, help_text="Records fully committed so far.")

@@ -1,4 +1,5 @@
-"""`townhall ingest jsonl FILE` and `townhall ingest csv FILE --mapping MAP.json`."""
+"""`townhall ingest jsonl FILE`, `townhall ingest csv FILE --mapping MAP.json`, and
+`townhall ingest <connector> <path or config>` for every registered connector."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from townhall.core.cli.progress import err_console, progress_bar, summary_table
 from townhall.core.models import ImportRun
 from townhall.core.readers import CsvMapping, MappingError, count_lines, csv_header_problem
-from townhall.core.services.imports import FORMATS, import_file
+from townhall.core.services.imports import (
+    FORMATS,
+    IMPORT_KINDS,
+    SourceFailure,
+    import_file,
+    run_plan,
+)
 from townhall.core.services.ingest import IngestResult
 
 
@@ -18,8 +25,10 @@ class Command(BaseCommand):
     help = "Import activities from a JSON Lines file, or a CSV file with a column mapping."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("format", choices=FORMATS, help="Input format.")
-        parser.add_argument("path", type=Path, help="File to import.")
+        parser.add_argument(
+            "format", help="jsonl, csv, or a connector name (`townhall sources` lists them)."
+        )
+        parser.add_argument("path", type=Path, help="File to import, or a connector's config.")
         parser.add_argument(
             "--mapping", type=Path, help="CSV only: JSON file mapping columns to fields."
         )
@@ -33,6 +42,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
         fmt: str = options["format"]
+        if fmt not in FORMATS:
+            self.handle_registered_kind(fmt, str(path), options)
+            return
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
         mapping, mapping_text = None, ""
@@ -92,6 +104,39 @@ class Command(BaseCommand):
         self.print_summary(run, result, quiet=quiet)
         if header_problem:
             raise CommandError(f"no row imported: {header_problem}")
+
+    def handle_registered_kind(self, name: str, target: str, options: dict[str, Any]) -> None:
+        kind = IMPORT_KINDS.get(name)
+        if kind is None:
+            known = ", ".join([*FORMATS, *sorted(IMPORT_KINDS)])
+            raise CommandError(f"unknown format or connector {name!r}; known: {known}")
+        try:
+            plan = kind.plan(target)
+        except (OSError, ValueError) as error:
+            raise CommandError(f"{name}: {error}") from None
+        quiet = options["verbosity"] == 0
+        with progress_bar(f"Importing {name}", total=None, quiet=quiet) as (bar, task):
+
+            def started(run: ImportRun) -> None:
+                if run.position:
+                    err_console.print(
+                        f"Resuming import run {run.pk} after {run.position:,} records."
+                    )
+                    bar.update(task, completed=run.position)
+
+            try:
+                run, result = run_plan(
+                    plan,
+                    batch_size=options["batch_size"],
+                    on_start=started,
+                    on_batch=lambda batch: bar.advance(task, batch.read),
+                )
+            except SourceFailure as error:
+                raise CommandError(
+                    f"{name}: {error} — progress so far is kept; run again to resume."
+                ) from None
+            bar.update(task, total=run.position, completed=run.position)
+        self.print_summary(run, result, quiet=quiet)
 
     def print_summary(self, run: ImportRun, result: IngestResult, *, quiet: bool) -> None:
         rows: list[tuple[str, object]] = [

@@ -1,0 +1,1 @@
+"""git: a local repository's history."""

@@ -1,0 +1,122 @@
+"""A small HTTP client for live API sources: timeouts, retries, rate limits, pagination.
+
+Tests pass an `httpx.MockTransport` that replays recorded responses, so no test
+touches the network; `sleep` is injectable so waiting for a rate limit costs a test
+nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from townhall.core.services.imports import SourceFailure
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_WAIT_SECONDS = 900.0
+
+
+class ApiClient:
+    """GET JSON from one API with retries on 429/5xx/timeouts, honouring Retry-After."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = 5,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        label: str = "",
+    ) -> None:
+        self.client = httpx.Client(
+            base_url=base_url,
+            headers={"User-Agent": "Townhall/0.1 (+community platform)", **(headers or {})},
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=True,
+        )
+        self.max_retries = max_retries
+        self.sleep = sleep
+        self.label = label or base_url
+
+    def get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        """One GET; retried on rate limits, server errors and timeouts, then SourceFailure."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.client.get(url, params=params)
+            except httpx.TimeoutException:
+                problem = "timed out"
+            except httpx.TransportError as error:
+                problem = f"could not connect ({error})"
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code not in RETRY_STATUSES and not _is_rate_limited(response):
+                    raise SourceFailure(
+                        f"{self.label} answered {response.status_code} for {url}: {_excerpt(response)}"
+                    )
+                problem = f"answered {response.status_code}"
+                wait = retry_after(response)
+                if attempt <= self.max_retries:
+                    self.sleep(wait if wait is not None else min(2**attempt, 60))
+                    continue
+            if attempt > self.max_retries:
+                raise SourceFailure(f"{self.label} {problem} for {url} after {attempt} attempts")
+            self.sleep(min(2**attempt, 60))
+
+    def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        response = self.get(url, params)
+        try:
+            return response.json()
+        except ValueError:
+            raise SourceFailure(f"{self.label} sent something that is not JSON for {url}") from None
+
+    def paginate_links(
+        self, url: str, params: dict[str, Any] | None = None
+    ) -> Iterator[httpx.Response]:
+        """Follow RFC 8288 `Link: <…>; rel="next"` headers (GitHub, Discourse and others)."""
+        response = self.get(url, params)
+        yield response
+        while "next" in response.links:
+            response = self.get(response.links["next"]["url"])
+            yield response
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _is_rate_limited(response: httpx.Response) -> bool:
+    # GitHub answers 403 with X-RateLimit-Remaining: 0 when the limit is spent.
+    return response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0"
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait, from Retry-After (seconds or a date) or X-RateLimit-Reset (epoch)."""
+    header = response.headers.get("retry-after")
+    if header:
+        try:
+            return min(float(header), MAX_WAIT_SECONDS)
+        except ValueError:
+            try:
+                moment = parsedate_to_datetime(header)
+            except (TypeError, ValueError):
+                return None
+            return min(max((moment - datetime.now(UTC)).total_seconds(), 0.0), MAX_WAIT_SECONDS)
+    reset = response.headers.get("x-ratelimit-reset")
+    if reset and reset.isdigit():
+        return min(max(int(reset) - time.time(), 0.0) + 1, MAX_WAIT_SECONDS)
+    return None
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text[:300] or response.reason_phrase
