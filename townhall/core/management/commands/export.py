@@ -48,7 +48,9 @@ class Command(BaseCommand):
         quiet = output is None or options["verbosity"] == 0
         # The command's own stdout (not sys.stdout) so call_command(stdout=...) captures it.
         handle: IO[str] = (
-            output.open("w", encoding="utf-8", newline="") if output else self.stdout._out
+            output.open("w", encoding="utf-8", newline="")
+            if output
+            else cast(IO[str], self.stdout._out)
         )
         try:
             with progress_bar(f"Exporting {what}", total=total, quiet=quiet) as (bar, task):
