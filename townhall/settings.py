@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "townhall.core",
     "townhall.accounts",
     "townhall.connectors",
+    "townhall.identity",
     "townhall.web",
     "townhall.api",
 ]
@@ -202,6 +203,10 @@ if not DEBUG:
 # Key for connector credentials at rest (Fernet, urlsafe base64 of 32 bytes); derived
 # from SECRET_KEY when unset.
 CREDENTIALS_KEY = env("CREDENTIALS_KEY")
+
+# Employees: members with an email at these domains (comma-separated) are marked as
+# employees by `townhall identity resolve`.
+EMPLOYEE_DOMAINS = [d.lower() for d in env_list("EMPLOYEE_DOMAINS")]
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))

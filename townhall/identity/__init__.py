@@ -1,0 +1,1 @@
+"""Identity resolution: deciding which accounts belong to the same person."""

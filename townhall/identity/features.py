@@ -1,0 +1,211 @@
+"""Blocking keys and pair features: which members to compare, and what their comparison shows.
+
+Blocking keeps resolution near-linear: two members are compared only when they share
+a key (an email, a username or a handle their name suggests, a full name, a surname
+with an initial). Keys shared by too many members (a very common name) are left out
+of blocking, except exact emails.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from townhall.identity.profiles import Profile
+
+MAX_BLOCK = 200
+
+
+def blocking_keys(profile: Profile) -> set[str]:
+    keys = {f"e:{email}" for email in profile.emails}
+    keys |= {
+        f"h:{u}" for u in profile.usernames | profile.local_parts | profile.handles | profile.stems
+    }
+    for tokens in profile.multi_token_names:
+        keys.add("n:" + " ".join(tokens))
+        for token in tokens:
+            if len(token) >= 3:
+                for other in tokens:
+                    if other is not token:
+                        keys.add(f"s:{token}|{other[0]}")
+    return keys
+
+
+def candidate_pairs(
+    profiles: dict[int, Profile], *, involving: set[int] | None = None
+) -> Iterator[tuple[int, int]]:
+    """Pairs of member ids that share a blocking key, each pair once (only pairs with a
+    member in `involving`, when given)."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for member_id, profile in profiles.items():
+        for key in blocking_keys(profile):
+            blocks[key].append(member_id)
+    seen: set[tuple[int, int]] = set()
+    for key, members in blocks.items():
+        if len(members) < 2 or (len(members) > MAX_BLOCK and not key.startswith("e:")):
+            continue
+        members.sort()
+        if involving is not None and not involving.intersection(members):
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if involving is not None and a not in involving and b not in involving:
+                    continue
+                if (a, b) not in seen:
+                    seen.add((a, b))
+                    yield a, b
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    email: float
+    username: float
+    username_length: float
+    handle: float
+    local_part: float
+    name_similarity: float
+    name_exact: float
+    name_initials: float
+    lone_first_name: float
+    name_commonness: float
+    same_domain: float
+    source_conflict: float
+    handle_stem: float
+    activity_overlap: float
+
+    def vector(self) -> list[float]:
+        return [
+            self.email,
+            self.username,
+            self.username_length,
+            self.handle,
+            self.local_part,
+            self.name_similarity,
+            self.name_exact,
+            self.name_initials,
+            self.lone_first_name,
+            self.name_commonness,
+            self.same_domain,
+            self.source_conflict,
+            self.handle_stem,
+            self.activity_overlap,
+        ]
+
+    @property
+    def strong_identifier(self) -> bool:
+        """Evidence beyond names: an email, a username, or a handle."""
+        return bool(self.email or self.username or self.handle or self.local_part)
+
+    def describe(self) -> list[str]:
+        parts = []
+        if self.email:
+            parts.append("same email")
+        if self.username:
+            parts.append("same username on different sources")
+        if self.handle:
+            parts.append("a username matches the other's name")
+        if self.local_part:
+            parts.append("same email name at different domains")
+        if self.name_exact:
+            parts.append("same full name")
+        elif self.name_initials:
+            parts.append("name matches with initials")
+        elif self.name_similarity >= 0.85:
+            parts.append(f"similar names ({self.name_similarity:.0%})")
+        if self.same_domain:
+            parts.append("same company domain")
+        if self.handle_stem:
+            parts.append("usernames share a stem")
+        if self.activity_overlap >= 0.5:
+            parts.append("active at the same time")
+        if self.source_conflict:
+            parts.append("different accounts on the same source")
+        if self.lone_first_name:
+            parts.append("only a first name")
+        return parts
+
+
+def _initials_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """'m garcia' vs 'garcia maria': every token of the shorter name is a token or an initial of the other."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 2:
+        return False
+    remaining = list(long)
+    for token in short:
+        match = next(
+            (t for t in remaining if t == token or (len(token) == 1 and t.startswith(token))), None
+        )
+        if match is None:
+            return False
+        remaining.remove(match)
+    return any(len(t) > 1 for t in short)
+
+
+def pair_features(a: Profile, b: Profile, name_counts: dict[str, int]) -> PairFeatures:
+    email = 1.0 if a.emails & b.emails else 0.0
+    # A username equal to the other's username or email name ("tariqnielson" and
+    # tariqnielson@proton.me) is the same kind of evidence.
+    shared_usernames = (a.usernames & (b.usernames | b.local_parts)) | (b.usernames & a.local_parts)
+    username = 1.0 if shared_usernames else 0.0
+    # A long or numbered handle ("maria_sousa47") is far more telling than "anna".
+    username_length = min(max((len(u) for u in shared_usernames), default=0) / 10, 1.5)
+    handle = (
+        1.0
+        if (a.usernames | a.local_parts) & b.handles or (b.usernames | b.local_parts) & a.handles
+        else 0.0
+    )
+    local_part = 1.0 if a.local_parts & b.local_parts and not email else 0.0
+    similarity, exact, initials, lone, commonness = 0.0, 0.0, 0.0, 0.0, 0.0
+    for name_a in a.names:
+        for name_b in b.names:
+            if len(name_a) == 1 or len(name_b) == 1:
+                if name_a == name_b or name_a[0] in name_b or name_b[0] in name_a:
+                    lone = 1.0
+                continue
+            joined_a, joined_b = " ".join(name_a), " ".join(name_b)
+            score = fuzz.token_sort_ratio(joined_a, joined_b) / 100
+            if score > similarity:
+                similarity = score
+            if name_a == name_b:
+                exact = 1.0
+                commonness = max(commonness, math.log1p(name_counts.get(joined_a, 1) - 1))
+            elif _initials_match(name_a, name_b):
+                initials = 1.0
+    shared_sources = a.accounts.keys() & b.accounts.keys()
+    conflict = 0.0
+    for source in shared_sources:
+        # Two different accounts on one source usually mean two people — unless an email ties them.
+        if a.accounts[source] != b.accounts[source] and not (
+            a.account_emails[source] & b.account_emails[source]
+        ):
+            conflict = 1.0
+    return PairFeatures(
+        email=email,
+        username=username,
+        username_length=username_length,
+        handle=handle,
+        local_part=local_part,
+        name_similarity=similarity,
+        name_exact=exact,
+        name_initials=initials,
+        lone_first_name=lone if not similarity else 0.0,
+        name_commonness=commonness,
+        same_domain=1.0 if a.domains & b.domains else 0.0,
+        source_conflict=conflict,
+        handle_stem=1.0 if a.stems & b.stems and not username else 0.0,
+        activity_overlap=_overlap(a, b),
+    )
+
+
+def _overlap(a: Profile, b: Profile) -> float:
+    """How much two members' active periods overlap (1 = the shorter lies inside the longer)."""
+    if not (a.first_seen and b.first_seen):
+        return 0.0
+    slack = 30.0
+    shared = min(a.last_seen, b.last_seen) - max(a.first_seen, b.first_seen) + slack
+    shortest = min(a.last_seen - a.first_seen, b.last_seen - b.first_seen) + slack
+    return max(0.0, min(1.0, shared / shortest))

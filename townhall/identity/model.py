@@ -1,0 +1,56 @@
+"""The match model: a logistic regression over pair features, with published weights.
+
+The weights were fitted on a labelled evaluation set (`townhall identity evalset`,
+seed 1) with scripts/train_identity_model.py and checked on another (seed 2); the
+fit is recorded in docs/identity-resolution.md. Rules on top of the model keep
+resolution safe where a statistical model should not decide alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+from townhall.identity.features import PairFeatures
+
+# Order matches PairFeatures.vector().
+WEIGHTS = [
+    7.888,
+    1.98,
+    1.467,
+    1.751,
+    0.345,
+    -0.133,
+    6.459,
+    1.204,
+    1.653,
+    -1.931,
+    -0.664,
+    -4.299,
+    -0.824,
+    2.589,
+]
+INTERCEPT = -3.859
+
+AUTO_MERGE = 0.95
+REVIEW = 0.60
+
+
+def confidence(features: PairFeatures) -> float:
+    """Probability that two members are one person, with the safety rules applied.
+
+    - A shared usable email is the deterministic rule: near-certain, unless the two
+      hold different accounts on one source with no email tying those accounts.
+    - Names alone (no email, username or handle) never reach automatic merging, and a
+      lone first name never counts.
+    """
+    z = INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features.vector(), strict=True))
+    p = 1.0 / (1.0 + math.exp(-z))
+    if features.email and not features.source_conflict:
+        p = max(p, 0.995)
+    if not features.strong_identifier and not features.name_exact:
+        # Similar names or initials alone go to review at most; exact full names may
+        # merge when the model is sure (rare names, no conflicting accounts).
+        p = min(p, AUTO_MERGE - 0.01)
+    if features.lone_first_name and not features.strong_identifier and not features.name_exact:
+        p = min(p, REVIEW - 0.01)
+    return p

@@ -1,0 +1,134 @@
+"""Profiles: what identity resolution knows of each member, gathered from their identities.
+
+A profile holds the normalised identifiers of all of a member's accounts. Emails
+that are placeholders (root@localhost, noreply@…) or shared by clearly different
+people (a team's support@ address) are kept aside and never used as evidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from townhall.core.services.ingest import FREEMAIL_DOMAINS
+from townhall.identity.normalize import (
+    github_noreply_login,
+    handles_for,
+    is_placeholder_email,
+    is_placeholder_name,
+    name_tokens,
+    normalize_email,
+    normalize_username,
+    ordered_name_tokens,
+)
+
+MIN_USERNAME = 4
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """One identity, as resolution sees it."""
+
+    member_id: int
+    source: str
+    external_id: str
+    username: str = ""
+    email: str = ""
+    name: str = ""
+    #: First and last activity of the account, in days since the epoch (0 when unknown).
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+
+
+@dataclass
+class Profile:
+    member_id: int
+    accounts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    emails: set[str] = field(default_factory=set)
+    account_emails: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    names: set[tuple[str, ...]] = field(default_factory=set)
+    full_names: set[str] = field(default_factory=set)
+    usernames: set[str] = field(default_factory=set)
+    local_parts: set[str] = field(default_factory=set)
+    handles: set[str] = field(default_factory=set)
+    domains: set[str] = field(default_factory=set)
+    stems: set[str] = field(default_factory=set)
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+
+    @property
+    def multi_token_names(self) -> list[tuple[str, ...]]:
+        return [n for n in self.names if len(n) >= 2]
+
+
+def shared_emails(accounts: Iterable[AccountFacts]) -> set[str]:
+    """Addresses used by clearly different people: two accounts on them with unrelated full names."""
+    names_by_email: dict[str, set[str]] = defaultdict(set)
+    for account in accounts:
+        email = normalize_email(account.email)
+        if email and account.name and not is_placeholder_name(account.name):
+            tokens = name_tokens(account.name)
+            if len(tokens) >= 2:
+                names_by_email[email].add(" ".join(tokens))
+    shared = set()
+    for email, names in names_by_email.items():
+        if len(names) < 2:
+            continue
+        ordered = sorted(names)
+        if any(
+            fuzz.token_sort_ratio(a, b) < 60
+            for i, a in enumerate(ordered)
+            for b in ordered[i + 1 :]
+        ):
+            shared.add(email)
+    return shared
+
+
+def build_profiles(
+    accounts: list[AccountFacts], *, unusable: set[str] | None = None
+) -> dict[int, Profile]:
+    """Profiles by member id from their accounts (`unusable`: shared emails, found if not given)."""
+    unusable = shared_emails(accounts) if unusable is None else unusable
+    profiles: dict[int, Profile] = {}
+    for account in accounts:
+        profile = profiles.get(account.member_id)
+        if profile is None:
+            profile = profiles[account.member_id] = Profile(account.member_id)
+        profile.accounts[account.source].add(account.external_id)
+        if account.first_seen:
+            profile.first_seen = min(profile.first_seen or account.first_seen, account.first_seen)
+            profile.last_seen = max(profile.last_seen, account.last_seen)
+        email = normalize_email(account.email)
+        if email:
+            login = github_noreply_login(email)
+            if login:
+                profile.usernames.add(normalize_username(login))
+            elif not is_placeholder_email(email) and email not in unusable:
+                profile.emails.add(email)
+                profile.account_emails[account.source].add(email)
+                local, _, domain = email.rpartition("@")
+                local_norm = normalize_username(local)
+                if len(local_norm) >= MIN_USERNAME:
+                    profile.local_parts.add(local_norm)
+                if domain not in FREEMAIL_DOMAINS:
+                    profile.domains.add(domain)
+        if account.username:
+            username = normalize_username(account.username)
+            if len(username) >= MIN_USERNAME and not is_placeholder_name(account.username):
+                profile.usernames.add(username)
+        if account.name and not is_placeholder_name(account.name):
+            tokens = name_tokens(account.name)
+            if tokens:
+                profile.names.add(tokens)
+                profile.full_names.add(" ".join(tokens))
+                profile.handles |= handles_for(tokens, ordered_name_tokens(account.name))
+    for profile in profiles.values():
+        profile.stems = {
+            stem
+            for u in profile.usernames | profile.local_parts
+            if len(stem := u.rstrip("0123456789")) >= 5
+        }
+    return profiles
