@@ -109,3 +109,27 @@ def test_record_activity_is_idempotent_and_follows_merges(two_people):
     first.refresh_from_db()
     assert first.member == keep
     assert first.identity_id in MergeRecord.objects.get().identity_ids
+
+
+def test_bulk_merges_equal_one_by_one_merges_and_undo_exactly(db, make_record):
+    from townhall.core.services import PlannedMerge, merge_members_bulk
+
+    people = [
+        Person(external_id=f"U{n}", name=f"P{n}", email=f"p{n}@org{n}.io" if n % 2 else None)
+        for n in range(6)
+    ]
+    ingest([make_record(actor=p, target=people[(i + 1) % 6]) for i, p in enumerate(people)])
+    ids = [Member.objects.get(identities__external_id=f"U{n}").pk for n in range(6)]
+    before = snapshot()
+    plan = [(ids[0], ids[1]), (ids[2], ids[3]), (ids[0], ids[2]), (ids[4], ids[5])]
+    records = merge_members_bulk([PlannedMerge(k, a, "test") for k, a in plan], by="bulk")
+    bulk_state = snapshot()
+    assert len(records) == 4
+    for record in reversed(MergeRecord.objects.order_by("id")):
+        unmerge(record)
+    assert snapshot() == before
+    for keep, absorb in plan:
+        merge_members(
+            Member.objects.get(pk=keep), Member.objects.get(pk=absorb), reason="test", by="one"
+        )
+    assert snapshot() == bulk_state

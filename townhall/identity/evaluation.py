@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping
-from typing import TypeVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ and reversible — and queues the middle band as MergeSuggestions for review.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,7 +16,12 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from townhall.core.models import Activity, Identity, Member, NotSamePerson, Role
-from townhall.core.services import MergeRefused, mark_not_same_person, merge_members
+from townhall.core.services import (
+    PlannedMerge,
+    mark_not_same_person,
+    merge_members,
+    merge_members_bulk,
+)
 from townhall.identity.models import MergeSuggestion
 from townhall.identity.profiles import AccountFacts
 from townhall.identity.resolve import Resolution, resolve
@@ -85,9 +89,7 @@ def load_not_same() -> set[tuple[int, int]]:
     return pairs
 
 
-def resolve_identities(
-    *, dry_run: bool = False, on_merge: Callable[[], None] | None = None
-) -> tuple[ResolveSummary, Resolution]:
+def resolve_identities(*, dry_run: bool = False) -> tuple[ResolveSummary, Resolution]:
     """Find who is who across sources; merge the confident, queue the uncertain."""
     accounts = load_accounts()
     resolution = resolve(accounts, not_same=load_not_same())
@@ -103,22 +105,17 @@ def resolve_identities(
     summary.suggestions = len(resolution.suggestions)
     if dry_run:
         return summary, resolution
-    members = Member.objects.in_bulk(
-        [m for merge in resolution.merges for m in (merge.keep, merge.absorb)]
-    )
-    for merge in resolution.merges:
-        evidence = ", ".join(merge.pair.features.describe())
-        try:
-            merge_members(
-                members[merge.keep],
-                members[merge.absorb],
-                reason=f"automatic ({merge.pair.confidence:.1%}): {evidence}",
-                by=RESOLVER,
+    merge_members_bulk(
+        [
+            PlannedMerge(
+                merge.keep,
+                merge.absorb,
+                f"automatic ({merge.pair.confidence:.1%}): {', '.join(merge.pair.features.describe())}",
             )
-        except MergeRefused:
-            continue  # decided elsewhere meanwhile (a reviewer, another run)
-        if on_merge:
-            on_merge()
+            for merge in resolution.merges
+        ],
+        by=RESOLVER,
+    )
     _queue_suggestions(resolution)
     summary.employees_marked = mark_employees()
     return summary, resolution

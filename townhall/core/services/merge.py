@@ -9,7 +9,9 @@ the identities moved and the fields of the kept member that were filled in — s
 
 from __future__ import annotations
 
-from django.db import transaction
+from dataclasses import dataclass
+
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -137,3 +139,133 @@ def mark_not_same_person(a: Member, b: Member, *, by: str = "", reason: str = ""
         defaults={"decided_by": by[:255], "reason": reason[:500]},
     )
     return decision
+
+
+@dataclass(frozen=True)
+class PlannedMerge:
+    """`absorb` joins `keep`; both must be active when the batch starts or have been
+    joined by earlier merges of the same batch (as an identity resolver plans them)."""
+
+    keep: int
+    absorb: int
+    reason: str
+
+
+@transaction.atomic
+def merge_members_bulk(merges: list[PlannedMerge], *, by: str) -> list[MergeRecord]:
+    """Apply many merges in a handful of statements, each one audited and undoable.
+
+    Same outcome as calling `merge_members` for each in order — one MergeRecord per
+    merge listing the identities it moved — but identities and activities are moved
+    once, to where they end up, with set-based UPDATEs: an identity resolver may
+    merge hundreds of thousands of members in one run. The caller has checked
+    not-same-person decisions; merges naming a member already merged away before the
+    batch are skipped.
+    """
+    if not merges:
+        return []
+    involved = {m for merge in merges for m in (merge.keep, merge.absorb)}
+    members = {m.pk: m for m in _chunked_in_bulk(involved)}
+    holder: dict[int, int] = {}  # identity id → member holding it now
+    held: dict[int, set[int]] = {m: set() for m in members}
+    for identity_id, member_id in _identities_of(list(members)):
+        holder[identity_id] = member_id
+        held[member_id].add(identity_id)
+
+    absorbed: dict[int, int] = {}
+    records: list[MergeRecord] = []
+    changed_keeps: dict[int, Member] = {}
+    for merge in merges:
+        keep, absorb = members.get(merge.keep), members.get(merge.absorb)
+        if keep is None or absorb is None or keep.pk == absorb.pk:
+            continue
+        if (
+            keep.merged_into_id
+            or absorb.merged_into_id
+            or keep.pk in absorbed
+            or absorb.pk in absorbed
+        ):
+            continue
+        keep_before = {}
+        for name in FILLABLE_FIELDS:
+            if not getattr(keep, name) and getattr(absorb, name):
+                keep_before[name] = getattr(keep, name)
+                setattr(keep, name, getattr(absorb, name))
+        if absorb.is_employee and not keep.is_employee:
+            keep_before["is_employee"] = False
+            keep.is_employee = True
+        if keep_before:
+            changed_keeps[keep.pk] = keep
+        moved = sorted(held[absorb.pk])
+        for identity_id in moved:
+            holder[identity_id] = keep.pk
+        held[keep.pk] |= held[absorb.pk]
+        held[absorb.pk] = set()
+        absorbed[absorb.pk] = keep.pk
+        records.append(
+            MergeRecord(
+                keep_id=keep.pk,
+                absorbed_id=absorb.pk,
+                reason=merge.reason[:500],
+                merged_by=by[:255],
+                identity_ids=moved,
+                keep_before=keep_before,
+            )
+        )
+    moved_ids = {identity_id for record in records for identity_id in record.identity_ids}
+    _apply_moves({identity_id: holder[identity_id] for identity_id in moved_ids})
+    for absorb_id, keep_id in absorbed.items():
+        members[absorb_id].merged_into_id = keep_id
+    Member.objects.bulk_update([members[m] for m in absorbed], ["merged_into"], batch_size=1000)
+    if changed_keeps:
+        Member.objects.bulk_update(
+            list(changed_keeps.values()), [*FILLABLE_FIELDS, "is_employee"], batch_size=1000
+        )
+    return MergeRecord.objects.bulk_create(records, batch_size=1000)
+
+
+def _chunked_in_bulk(ids: set[int]) -> list[Member]:
+    ordered = sorted(ids)
+    found: list[Member] = []
+    for start in range(0, len(ordered), 5000):
+        found.extend(
+            Member.objects.select_for_update().filter(pk__in=ordered[start : start + 5000])
+        )
+    return found
+
+
+def _identities_of(member_ids: list[int]) -> list[tuple[int, int]]:
+    rows: list[tuple[int, int]] = []
+    for start in range(0, len(member_ids), 5000):
+        rows.extend(
+            Identity.objects.filter(member_id__in=member_ids[start : start + 5000]).values_list(
+                "id", "member_id"
+            )
+        )
+    return rows
+
+
+def _apply_moves(moves: dict[int, int]) -> None:
+    """Point identities — and their activities, as actor and as target — at new members."""
+    if not moves:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS townhall_identity_moves "
+            "(identity_id bigint PRIMARY KEY, member_id bigint NOT NULL)"
+        )
+        cursor.execute("DELETE FROM townhall_identity_moves")
+        cursor.executemany(
+            "INSERT INTO townhall_identity_moves (identity_id, member_id) VALUES (%s, %s)",
+            list(moves.items()),
+        )
+        for table, column, key in (
+            (Identity._meta.db_table, "member_id", "id"),
+            (Activity._meta.db_table, "member_id", "identity_id"),
+            (Activity._meta.db_table, "target_member_id", "target_identity_id"),
+        ):
+            cursor.execute(
+                f"UPDATE {table} SET {column} = moves.member_id FROM townhall_identity_moves AS moves "
+                f"WHERE {table}.{key} = moves.identity_id"
+            )
+        cursor.execute("DELETE FROM townhall_identity_moves")

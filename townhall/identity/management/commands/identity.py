@@ -10,7 +10,7 @@ import msgspec
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.table import Table
 
-from townhall.core.cli.progress import err_console, progress_bar
+from townhall.core.cli.progress import err_console
 from townhall.core.models import Identity
 from townhall.identity.evalset import generate
 from townhall.identity.evaluation import baseline_clusters, pairwise_score
@@ -54,11 +54,8 @@ class Command(BaseCommand):
 
     def do_resolve(self, options: dict[str, Any]) -> None:
         dry_run = options["dry_run"]
-        with progress_bar("Merging", total=None, quiet=options["verbosity"] == 0 or dry_run) as (
-            bar,
-            task,
-        ):
-            summary, _ = resolve_identities(dry_run=dry_run, on_merge=lambda: bar.advance(task))
+        with err_console.status("Resolving identities…"):
+            summary, _ = resolve_identities(dry_run=dry_run)
         verb = "would merge" if dry_run else "merged"
         table = Table("keep", "absorb", "confidence", "evidence", title=f"Merges ({verb})")
         for keep, absorb, confidence, evidence in summary.merges[: options["show"]]:
