@@ -75,13 +75,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Serves the API docs page's Swagger files itself (no CDN).
+    "ninja",
+    # Before allauth so the site's account templates win over allauth's own.
+    "townhall.web",
     "allauth",
     "allauth.account",
     "townhall.core",
     "townhall.accounts",
     "townhall.connectors",
     "townhall.identity",
-    "townhall.web",
     "townhall.api",
 ]
 
@@ -192,6 +195,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

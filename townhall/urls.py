@@ -3,8 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from townhall.api.api import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("account/", include("townhall.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("identity/", include("townhall.identity.urls")),
     path("", include("townhall.web.urls")),
 ]

@@ -2,6 +2,8 @@
 
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +31,7 @@ def test_ingest_task_runs_on_a_real_worker(transactional_db, tmp_path):
     with redis_server() as redis_url:
         worker = subprocess.Popen(
             [
-                str(ROOT / ".venv/bin/celery"),
+                str(Path(sys.executable).parent / "celery"),
                 "-A",
                 "townhall",
                 "worker",

@@ -12,8 +12,10 @@ cursor saved after a committed batch never skips anything.
 
 from __future__ import annotations
 
+import json
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,6 +31,8 @@ class Capability(StrEnum):
     FILE_IMPORT = "file import"
     LIVE_API = "live API"
     INCREMENTAL = "incremental cursor"
+    #: Data arrives by HTTP push (webhooks): scheduled syncs skip it.
+    PUSH = "push"
 
 
 class SourceConfig(BaseModel):
@@ -77,14 +81,23 @@ class Source(ABC):
         self.source_slug = config.slug(self.default_source)
         self.cursor: dict[str, Any] = dict(cursor or {})
         self.transport = transport
+        #: How the source waits (rate limits, backoff); tests replace it with a no-op.
+        self.sleep: Callable[[float], None] = time.sleep
 
     @classmethod
     def config_from_target(cls, target: str) -> SourceConfig:
         """The config for `townhall ingest <name> TARGET`: a path for file sources,
         a JSON config file for API sources."""
+        given = Path(target)
         if Capability.FILE_IMPORT in cls.capabilities and issubclass(cls.config_schema, FileConfig):
-            return cls.config_schema(path=Path(target))
-        return cls.config_schema.model_validate_json(Path(target).read_text(encoding="utf-8"))
+            config = _small_json_config(given)
+            if config is None:
+                return cls.config_schema(path=given)
+            # Options a bare path cannot carry; `path` is relative to the config file.
+            path = Path(str(config.get("path", ""))).expanduser()
+            config["path"] = path if path.is_absolute() else given.parent / path
+            return cls.config_schema.model_validate(config)
+        return cls.config_schema.model_validate_json(given.read_text(encoding="utf-8"))
 
     @abstractmethod
     def read(self) -> Iterator[ActivityRecord | Envelope]:
@@ -97,3 +110,14 @@ class Source(ABC):
     def content_fingerprint(self) -> str | None:
         """A cheap stand-in for hashing the input's bytes (e.g. a repository's HEAD), or None."""
         return None
+
+
+def _small_json_config(path: Path) -> dict[str, Any] | None:
+    """A JSON object with a `path` key in a small .json file: a config, not an input file."""
+    if path.suffix.lower() != ".json" or not path.is_file() or path.stat().st_size > 64 * 1024:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("path"), str) else None

@@ -21,6 +21,14 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_WAIT_SECONDS = 900.0
 
 
+class ApiFailure(SourceFailure):
+    """An API that answered with an error (or kept failing); `status` is the last HTTP status."""
+
+    def __init__(self, message: str, *, status: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class ApiClient:
     """GET JSON from one API with retries on 429/5xx/timeouts, honouring Retry-After."""
 
@@ -61,8 +69,9 @@ class ApiClient:
                 if response.status_code < 400:
                     return response
                 if response.status_code not in RETRY_STATUSES and not _is_rate_limited(response):
-                    raise SourceFailure(
-                        f"{self.label} answered {response.status_code} for {url}: {_excerpt(response)}"
+                    raise ApiFailure(
+                        f"{self.label} answered {response.status_code} for {url}: {_excerpt(response)}",
+                        status=response.status_code,
                     )
                 problem = f"answered {response.status_code}"
                 wait = retry_after(response)
@@ -70,7 +79,9 @@ class ApiClient:
                     self.sleep(wait if wait is not None else min(2**attempt, 60))
                     continue
             if attempt > self.max_retries:
-                raise SourceFailure(f"{self.label} {problem} for {url} after {attempt} attempts")
+                raise ApiFailure(
+                    f"{self.label} {problem} for {url} after {attempt} attempts", status=None
+                )
             self.sleep(min(2**attempt, 60))
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
@@ -111,9 +122,21 @@ def retry_after(response: httpx.Response) -> float | None:
             except (TypeError, ValueError):
                 return None
             return min(max((moment - datetime.now(UTC)).total_seconds(), 0.0), MAX_WAIT_SECONDS)
-    reset = response.headers.get("x-ratelimit-reset")
-    if reset and reset.isdigit():
-        return min(max(int(reset) - time.time(), 0.0) + 1, MAX_WAIT_SECONDS)
+    # GitHub spells it X-RateLimit-Reset, X (Twitter) x-rate-limit-reset; Discord's is fractional.
+    reset = response.headers.get("x-ratelimit-reset") or response.headers.get("x-rate-limit-reset")
+    if reset:
+        try:
+            return min(max(float(reset) - time.time(), 0.0) + 1, MAX_WAIT_SECONDS)
+        except ValueError:
+            pass
+    # Discord (and others) put the wait in the 429 body: {"retry_after": 1.5}.
+    if response.status_code == 429 and "json" in response.headers.get("content-type", ""):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("retry_after"), int | float):
+            return min(float(body["retry_after"]), MAX_WAIT_SECONDS)
     return None
 
 

@@ -1,0 +1,68 @@
+"""What both GitHub connectors share: people from GitHub user objects, and @mentions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from townhall.core.records import Person
+
+WEB = "https://github.com"
+
+# A GitHub login: letters, digits and single inner hyphens, at most 39 characters. The
+# look-behind keeps e-mail addresses (`ana@acme.io`) and paths out; the look-ahead
+# keeps team mentions (`@acme/core`) out, since they name a team, not a person.
+_MENTION_RE = re.compile(
+    r"(?<![\w`/@.-])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![\w/-])"
+)
+# Mentions inside code or quoted replies are not addressed to anyone: drop those parts.
+_FENCED_RE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
+_INLINE_CODE_RE = re.compile(r"`[^`\n]*`")
+_QUOTE_RE = re.compile(r"^\s*>.*$", re.MULTILINE)
+
+
+def is_bot_login(login: str) -> bool:
+    """GitHub Apps act as `name[bot]`; such accounts are bots even without a `type`."""
+    return login.endswith("[bot]")
+
+
+def person_from_user(user: Mapping[str, Any] | None) -> Person | None:
+    """A Person from a REST user object (`id`, `login`, `html_url`, `avatar_url`, `type`)."""
+    if not user or user.get("id") is None:
+        return None
+    login = user.get("login") or ""
+    return Person(
+        external_id=str(user["id"]),
+        username=login or None,
+        url=user.get("html_url") or (f"{WEB}/{login}" if login else None),
+        avatar_url=user.get("avatar_url") or None,
+        is_bot=user.get("type") == "Bot" or is_bot_login(login),
+    )
+
+
+def mentioned_logins(body: str | None, *, author: str = "") -> list[str]:
+    """Logins @mentioned in a Markdown body, in order, once each, leaving out the author
+    and anything inside code blocks, inline code or quoted lines."""
+    if not body or "@" not in body:
+        return []
+    text = _QUOTE_RE.sub("", _INLINE_CODE_RE.sub("", _FENCED_RE.sub("", body)))
+    seen: dict[str, str] = {}
+    skip = author.lower()
+    for login in _MENTION_RE.findall(text):
+        key = login.lower()
+        if key != skip and key not in seen:
+            seen[key] = login
+    return list(seen.values())
+
+
+def repo_url(repository: str) -> str:
+    return f"{WEB}/{repository}"
+
+
+def split_repository(value: str) -> tuple[str, str]:
+    """`owner/name` → (owner, name); raises ValueError for anything else."""
+    owner, _, name = value.strip().strip("/").partition("/")
+    if not owner or not name or "/" in name:
+        raise ValueError(f"{value!r} is not a repository; write it as owner/name")
+    return owner, name
