@@ -11,5 +11,6 @@ urlpatterns = [
     path("account/", include("townhall.accounts.urls")),
     path("api/v1/", api.urls),
     path("identity/", include("townhall.identity.urls")),
+    path("sources/", include("townhall.connectors.urls")),
     path("", include("townhall.web.urls")),
 ]

@@ -31,7 +31,11 @@ def _reviewer(request: HttpRequest) -> Member:
 def review_queue(request: HttpRequest) -> HttpResponse:
     _reviewer(request)
     page = Paginator(pending_suggestions(), 25).get_page(request.GET.get("page"))
-    return render(request, "identity/queue.html", {"page": page, "total": page.paginator.count})
+    return render(
+        request,
+        "identity/queue.html",
+        {"page": page, "total": page.paginator.count, "nav": "identity"},
+    )
 
 
 @login_required
