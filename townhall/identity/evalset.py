@@ -262,10 +262,12 @@ def _ascii(text: str) -> str:
 
 def _unique(value: str, taken: set[str], rng: random.Random) -> str:
     """Addresses and handles are unique where they live: a second 'ana.souza' gets a number."""
-    candidate = value
+    candidate, tries = value, 0
+    local, at, domain = value.partition("@")
     while candidate in taken:
-        local, at, domain = value.partition("@")
-        candidate = f"{local}{rng.randrange(2, 99)}{at}{domain}"
+        tries += 1
+        # Small numbers first, as people pick them; wider ranges once those are taken.
+        candidate = f"{local}{rng.randrange(2, 99 * tries + 1)}{at}{domain}"
     taken.add(candidate)
     return candidate
 

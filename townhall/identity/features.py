@@ -3,7 +3,7 @@
 Blocking keeps resolution near-linear: two members are compared only when they share
 a key (an email, a username or a handle their name suggests, a full name, a surname
 with an initial). Keys shared by too many members (a very common name) are left out
-of blocking, except exact emails.
+of blocking (see MAX_BLOCK), except exact emails.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ from rapidfuzz import fuzz
 
 from townhall.identity.profiles import Profile
 
-MAX_BLOCK = 200
+# Largest block compared, by kind of key: a handle or a full name shared by more than
+# this many members is too common to tell anyone apart, and comparing every pair in
+# it would make resolution quadratic. Exact emails are always compared.
+MAX_BLOCK = {"h": 20, "n": 100, "s": 30}
 
 
 def blocking_keys(profile: Profile) -> set[str]:
@@ -45,19 +48,29 @@ def candidate_pairs(
         for key in blocking_keys(profile):
             blocks[key].append(member_id)
     seen: set[tuple[int, int]] = set()
+
+    def emit(a: int, b: int) -> Iterator[tuple[int, int]]:
+        pair = (a, b) if a < b else (b, a)
+        if a != b and pair not in seen and (involving is None or a in involving or b in involving):
+            seen.add(pair)
+            yield pair
+
     for key, members in blocks.items():
-        if len(members) < 2 or (len(members) > MAX_BLOCK and not key.startswith("e:")):
+        if key.startswith("d:"):
+            holders = blocks.get("h:" + key[2:], [])
+            if len(members) * len(holders) <= MAX_BLOCK["h"] * MAX_BLOCK["h"]:
+                for a in members:
+                    for b in holders:
+                        yield from emit(a, b)
             continue
-        members.sort()
+        if len(members) < 2 or len(members) > MAX_BLOCK.get(key[0], len(members)):
+            continue
         if involving is not None and not involving.intersection(members):
             continue
+        members.sort()
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                if involving is not None and a not in involving and b not in involving:
-                    continue
-                if (a, b) not in seen:
-                    seen.add((a, b))
-                    yield a, b
+                yield from emit(a, b)
 
 
 @dataclass(frozen=True)
