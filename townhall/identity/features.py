@@ -38,39 +38,68 @@ def blocking_keys(profile: Profile) -> set[str]:
     return keys
 
 
-def candidate_pairs(
-    profiles: dict[int, Profile], *, involving: set[int] | None = None
-) -> Iterator[tuple[int, int]]:
-    """Pairs of member ids that share a blocking key, each pair once (only pairs with a
-    member in `involving`, when given)."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for member_id, profile in profiles.items():
-        for key in blocking_keys(profile):
-            blocks[key].append(member_id)
-    seen: set[tuple[int, int]] = set()
+class BlockIndex:
+    """Blocking keys → members, kept up to date as groups merge.
 
-    def emit(a: int, b: int) -> Iterator[tuple[int, int]]:
-        pair = (a, b) if a < b else (b, a)
-        if a != b and pair not in seen and (involving is None or a in involving or b in involving):
-            seen.add(pair)
-            yield pair
+    A pair is a candidate when both members hold the same key ("d:" handles a name
+    suggests meet "h:" real usernames instead). Blocks larger than MAX_BLOCK for their
+    kind are not compared. After a round, only the grown groups are re-indexed and
+    only pairs touching them are produced again.
+    """
 
-    for key, members in blocks.items():
-        if key.startswith("d:"):
-            holders = blocks.get("h:" + key[2:], [])
-            if len(members) * len(holders) <= MAX_BLOCK["h"] * MAX_BLOCK["h"]:
-                for a in members:
-                    for b in holders:
-                        yield from emit(a, b)
-            continue
-        if len(members) < 2 or len(members) > MAX_BLOCK.get(key[0], len(members)):
-            continue
-        if involving is not None and not involving.intersection(members):
-            continue
-        members.sort()
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                yield from emit(a, b)
+    def __init__(self, profiles: dict[int, Profile]) -> None:
+        self.keys_of: dict[int, set[str]] = {}
+        self.members: dict[str, set[int]] = defaultdict(set)
+        for member_id, profile in profiles.items():
+            self.add(member_id, profile)
+
+    def add(self, member_id: int, profile: Profile) -> None:
+        keys = blocking_keys(profile)
+        self.keys_of[member_id] = keys
+        for key in keys:
+            self.members[key].add(member_id)
+
+    def remove(self, member_id: int) -> None:
+        for key in self.keys_of.pop(member_id, set()):
+            self.members[key].discard(member_id)
+
+    def _partners(self, key: str) -> set[int]:
+        """Who a holder of `key` is compared with (empty when the block is too big)."""
+        kind, value = key[0], key[2:]
+        if kind == "d":
+            holders = self.members.get("h:" + value, set())
+            return holders if len(holders) <= MAX_BLOCK["h"] else set()
+        block = self.members.get(key, set())
+        if len(block) > MAX_BLOCK.get(kind, len(block)):
+            return set()
+        if kind == "h":
+            suggested = self.members.get("d:" + value, set())
+            if len(suggested) <= MAX_BLOCK["h"]:
+                return block | suggested
+        return block
+
+    def pairs(self, involving: set[int] | None = None) -> Iterator[tuple[int, int]]:
+        """Candidate pairs (low id first), each once; only those touching `involving` if given."""
+        seen: set[tuple[int, int]] = set()
+        sources = (
+            self.keys_of
+            if involving is None
+            else {m: self.keys_of[m] for m in involving if m in self.keys_of}
+        )
+        for member_id, keys in sources.items():
+            for key in keys:
+                for other in self._partners(key):
+                    if other == member_id:
+                        continue
+                    pair = (member_id, other) if member_id < other else (other, member_id)
+                    if pair not in seen:
+                        seen.add(pair)
+                        yield pair
+
+
+def candidate_pairs(profiles: dict[int, Profile]) -> Iterator[tuple[int, int]]:
+    """Pairs of member ids that share a blocking key, each pair once."""
+    return BlockIndex(profiles).pairs()
 
 
 @dataclass(frozen=True)

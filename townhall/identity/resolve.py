@@ -13,10 +13,11 @@ nothing more.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from townhall.identity.features import PairFeatures, candidate_pairs, pair_features
+from townhall.identity.features import BlockIndex, PairFeatures, pair_features
 from townhall.identity.model import AUTO_MERGE, REVIEW, confidence
 from townhall.identity.profiles import AccountFacts, Profile, build_profiles, shared_emails
 
@@ -55,12 +56,14 @@ def score_pairs(
     *,
     name_counts: Counter[str] | None = None,
     involving: set[int] | None = None,
+    index: BlockIndex | None = None,
 ) -> list[ScoredPair]:
     """Every blocked pair scoring at least the review threshold, most confident first."""
     if name_counts is None:
         name_counts = Counter(name for p in profiles.values() for name in p.full_names)
     scored = []
-    for a, b in candidate_pairs(profiles, involving=involving):
+    index = index or BlockIndex(profiles)
+    for a, b in index.pairs(involving):
         features = pair_features(profiles[a], profiles[b], name_counts)
         p = confidence(features)
         if p >= REVIEW:
@@ -94,9 +97,17 @@ def _absorb_profile(keep: Profile, gone: Profile) -> None:
 
 
 def resolve(
-    accounts: list[AccountFacts], *, not_same: set[tuple[int, int]] | None = None
+    accounts: list[AccountFacts],
+    *,
+    not_same: set[tuple[int, int]] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Resolution:
-    """Decide merges and suggestions for these accounts (nothing is written)."""
+    """Decide merges and suggestions for these accounts (nothing is written).
+
+    `timings`, when given, receives the seconds spent building profiles, scoring pairs
+    and joining groups (for `townhall bench identity`).
+    """
+    clock = _Clock(timings)
     not_same = not_same or set()
     leader: dict[int, int] = {a.member_id: a.member_id for a in accounts}
     members: dict[int, set[int]] = {m: {m} for m in leader}
@@ -108,8 +119,10 @@ def resolve(
         return m
 
     resolution = Resolution()
-    unusable = shared_emails(accounts)
-    profiles = build_profiles(accounts, unusable=unusable)
+    with clock("profiles"):
+        unusable = shared_emails(accounts)
+        profiles = build_profiles(accounts, unusable=unusable)
+        index = BlockIndex(profiles)
     accounts_of: dict[int, list[AccountFacts]] = {}
     for account in accounts:
         accounts_of.setdefault(account.member_id, []).append(account)
@@ -118,10 +131,13 @@ def resolve(
     for _ in range(MAX_ROUNDS):
         resolution.rounds += 1
         # How many groups carry each name: merging one person's accounts makes their name rarer.
-        name_counts = Counter(name for p in profiles.values() for name in p.full_names)
-        scored = score_pairs(profiles, name_counts=name_counts, involving=changed)
+        with clock("scoring"):
+            name_counts = Counter(name for p in profiles.values() for name in p.full_names)
+            scored = score_pairs(profiles, name_counts=name_counts, involving=changed, index=index)
         resolution.pairs_compared += len(scored)
         grown: set[int] = set()
+        joining = clock("joining")
+        joining.__enter__()
         for pair in scored:
             ra, rb = find(pair.a), find(pair.b)
             if ra == rb:
@@ -137,15 +153,20 @@ def resolve(
             members[keep] |= members.pop(absorb)
             accounts_of[keep].extend(accounts_of.pop(absorb))
             _absorb_profile(profiles[keep], profiles.pop(absorb))
+            index.remove(absorb)
             grown.add(keep)
             grown.discard(absorb)
             resolution.merges.append(Merge(keep, absorb, pair))
+        joining.__exit__(None, None, None)
         if not grown:
             break
         # Grown groups pool their members' evidence; only pairs touching them can change.
-        for group in grown:
-            regrouped = [dataclasses.replace(a, member_id=group) for a in accounts_of[group]]
-            profiles[group] = build_profiles(regrouped, unusable=unusable)[group]
+        with clock("profiles"):
+            for group in grown:
+                regrouped = [dataclasses.replace(a, member_id=group) for a in accounts_of[group]]
+                profiles[group] = build_profiles(regrouped, unusable=unusable)[group]
+                index.remove(group)
+                index.add(group, profiles[group])
         changed = grown
     resolution.group_of = {m: find(m) for m in leader}
     # A suggestion between members that ended up together needs no review.
@@ -156,3 +177,25 @@ def resolve(
             best[key] = pair  # type: ignore[index]
     resolution.suggestions = sorted(best.values(), key=lambda s: -s.confidence)
     return resolution
+
+
+class _Clock:
+    """Adds the seconds spent in `with clock(stage):` blocks to a timings dict (if any)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.stage = ""
+        self.started = 0.0
+
+    def __call__(self, stage: str) -> _Clock:
+        self.stage = stage
+        return self
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.timings is not None:
+            self.timings[self.stage] = (
+                self.timings.get(self.stage, 0.0) + time.perf_counter() - self.started
+            )
