@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from townhall.core.models import (
     Activity,
@@ -108,3 +108,34 @@ def test_known_identity_gets_blank_profile_fields_filled_but_never_overwritten(d
 def test_freemail_domains_create_no_organization(db, make_record):
     ingest([make_record(actor=Person(external_id="U1", email="x@gmail.com"))])
     assert not Organization.objects.exists()
+
+
+def test_properties_and_times_round_trip_on_every_database(db, make_record):
+    occurred = datetime(2026, 3, 1, 10, 30, 15, 123456, tzinfo=UTC)
+    ingest(
+        [
+            make_record(external_id="p1", properties={"reactions": 3, "labels": ["bug"]}),
+            make_record(external_id="p2", occurred_at=datetime(2026, 3, 1, 12, tzinfo=UTC)),
+        ]
+    )
+    first = Activity.objects.get(external_id="p1")
+    assert first.properties == {"reactions": 3, "labels": ["bug"]}
+    assert Activity.objects.filter(properties__reactions=3).count() == 1
+    assert Activity.objects.get(external_id="p2").properties == {}
+    assert Activity.objects.get(external_id="p2").occurred_at == datetime(
+        2026, 3, 1, 12, tzinfo=UTC
+    )
+    ingest(
+        [
+            make_record(
+                external_id="p3", occurred_at=occurred.astimezone(timezone(timedelta(hours=-5)))
+            )
+        ]
+    )
+    assert Activity.objects.get(external_id="p3").occurred_at == occurred
+    assert (
+        Activity.objects.filter(
+            occurred_at__gt=datetime(2026, 3, 1, 10, 30, 15, tzinfo=UTC)
+        ).count()
+        == 2
+    )

@@ -14,6 +14,12 @@ The pipeline, per batch of `INGEST_BATCH_SIZE` records (one transaction each):
 PostgreSQL loads each batch with COPY into a temporary table and one
 `INSERT … SELECT … ON CONFLICT DO NOTHING`; SQLite uses `executemany` of
 `INSERT … ON CONFLICT DO NOTHING` inside the batch's transaction.
+
+Speed (docs/benchmarks.md, `townhall bench ingest`): the per-record work is kept to
+a few dict look-ups and one tuple; identity look-ups read plain rows, never model
+instances; the large statements go through the DB-API cursor, because Django's
+cursor wrapper in DEBUG re-quotes every parameter for its query log (on SQLite with
+extra queries); SQLite gets its datetimes as text directly.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -95,13 +103,14 @@ ACTIVITY_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(msgspec.Struct, frozen=True):
     """One input record with where it came from, before validation.
 
     `payload` is raw JSON (bytes/str), a mapping, or an already built ActivityRecord;
     `error` marks a record the reader already knows is bad (e.g. a CSV row with a
-    value it could not parse), which is quarantined with that reason.
+    value it could not parse), which is quarantined with that reason. A msgspec
+    Struct rather than a frozen dataclass: readers build one per input line, and this
+    is ten times cheaper to build.
     """
 
     position: str
@@ -159,9 +168,10 @@ def ingest(
     """
     size = batch_size or settings.INGEST_BATCH_SIZE
     total = IngestResult()
-    envelopes = _as_envelopes(records)
+    # Positions are only turned into Envelopes for records that are rejected.
+    numbered = enumerate(records, start=1)
     state = _BatchState()
-    while batch := list(itertools.islice(envelopes, size)):
+    while batch := list(itertools.islice(numbered, size)):
         result = _ingest_batch(batch, origin=origin, run=run, state=state)
         total.add(result)
         if on_batch:
@@ -169,24 +179,18 @@ def ingest(
     return total
 
 
-def _as_envelopes(records: Iterable[Any]) -> Iterator[Envelope]:
-    for index, record in enumerate(records, start=1):
-        yield (
-            record
-            if isinstance(record, Envelope)
-            else Envelope(position=str(index), payload=record)
-        )
-
-
 def validate(envelope: Envelope) -> ActivityRecord:
     """Turn one envelope into a valid ActivityRecord or raise InvalidRecord."""
     if envelope.error:
         raise InvalidRecord(envelope.error)
-    payload = envelope.payload
-    if isinstance(payload, ActivityRecord):
-        return payload
+    return _validate_payload(envelope.payload)
+
+
+def _validate_payload(payload: Any) -> ActivityRecord:
     if isinstance(payload, bytes | str):
         return decode_json(payload)
+    if isinstance(payload, ActivityRecord):
+        return payload
     if isinstance(payload, dict):
         return from_mapping(payload)
     raise InvalidRecord(f"expected a JSON object, got {type(payload).__name__}")
@@ -201,15 +205,19 @@ class _BatchState:
 
 
 def _ingest_batch(
-    batch: list[Envelope], *, origin: str, run: ImportRun | None, state: _BatchState
+    batch: list[tuple[int, Any]], *, origin: str, run: ImportRun | None, state: _BatchState
 ) -> IngestResult:
     result = IngestResult(read=len(batch))
     valid: list[ActivityRecord] = []
     rejected: list[tuple[Envelope, str]] = []
-    for envelope in batch:
+    for index, item in batch:
         try:
-            valid.append(validate(envelope))
+            if isinstance(item, Envelope):
+                valid.append(validate(item))
+            else:
+                valid.append(_validate_payload(item))
         except InvalidRecord as error:
+            envelope = item if isinstance(item, Envelope) else Envelope(str(index), item)
             rejected.append((envelope, str(error)))
 
     with transaction.atomic():
@@ -222,10 +230,12 @@ def _ingest_batch(
         if valid:
             source_ids = _resolve_slugs(Source, {r.source for r in valid}, state.sources)
             kind_ids = _resolve_slugs(ActivityKind, {r.kind for r in valid}, state.kinds)
-            identities, created_members, created_identities = _resolve_identities(valid, source_ids)
+            keys, identities, created_members, created_identities = _resolve_identities(
+                valid, source_ids
+            )
             result.members_created = created_members
             result.identities_created = created_identities
-            rows = [_activity_row(r, source_ids, kind_ids, identities) for r in valid]
+            rows = _activity_rows(valid, keys, kind_ids, identities)
             result.created = _insert_activities(rows)
             result.duplicates = len(valid) - result.created
         if run is not None:
@@ -304,51 +314,58 @@ def _resolve_slugs(
     return cache
 
 
-@dataclass
-class _IdentityRef:
-    id: int
-    member_id: int
-
+# (source id, person key) → (identity id, member id).
+IdentityKey = tuple[int, str]
+IdentityRefs = dict[IdentityKey, tuple[int, int]]
+# Per record: its source id, its actor's key and its target's key (or None).
+RecordKeys = list[tuple[int, IdentityKey, IdentityKey | None]]
 
 _PROFILE_FIELDS = ("username", "email", "name", "url", "avatar_url")
+_LOOKUP_CHUNK = 5000
 
 
 def _resolve_identities(
     records: list[ActivityRecord], source_ids: dict[str, int]
-) -> tuple[dict[tuple[int, str], _IdentityRef], int, int]:
+) -> tuple[RecordKeys, IdentityRefs, int, int]:
     """Map (source_id, person key) to identity and member ids, creating what is new.
 
     Known identities get blank profile fields filled from the records (never
-    overwritten, so re-running an import changes nothing).
+    overwritten, so re-running an import changes nothing). Returns each record's
+    keys too, so they are worked out once per record.
     """
-    people: dict[tuple[int, str], Person] = {}
+    people: dict[IdentityKey, Person] = {}
+    keys: RecordKeys = []
     for record in records:
         source_id = source_ids[record.source]
-        for person in (record.actor, record.target):
-            if person is not None:
-                people.setdefault((source_id, person.key), person)
+        actor = record.actor
+        actor_key = (source_id, actor.key)
+        if actor_key not in people:
+            people[actor_key] = actor
+        target = record.target
+        if target is None:
+            keys.append((source_id, actor_key, None))
+            continue
+        target_key = (source_id, target.key)
+        if target_key not in people:
+            people[target_key] = target
+        keys.append((source_id, actor_key, target_key))
 
-    refs: dict[tuple[int, str], _IdentityRef] = {}
+    refs: IdentityRefs = {}
     to_fill: list[Identity] = []
-    by_source: dict[int, list[str]] = {}
-    for source_id, key in people:
-        by_source.setdefault(source_id, []).append(key)
-    for source_id, keys in by_source.items():
-        for chunk in _chunks(keys, 5000):
-            for identity in Identity.objects.filter(
-                source_id=source_id, external_id__in=chunk
-            ).only("id", "member_id", "external_id", "source_id", *_PROFILE_FIELDS):
-                refs[(source_id, identity.external_id)] = _IdentityRef(
-                    identity.pk, identity.member_id
-                )
-                if _fill_profile(identity, people[(source_id, identity.external_id)]):
-                    to_fill.append(identity)
+    for source_id, external_id, *row in _select_identities(
+        list(people), ("id", "member_id", *_PROFILE_FIELDS)
+    ):
+        key = (source_id, external_id)
+        refs[key] = (row[0], row[1])
+        filled = _filled_profile(row[2:], people[key])
+        if filled is not None:
+            to_fill.append(Identity(pk=row[0], **dict(zip(_PROFILE_FIELDS, filled, strict=True))))
     if to_fill:
         Identity.objects.bulk_update(to_fill, _PROFILE_FIELDS, batch_size=1000)
 
     new_keys = [key for key in people if key not in refs]
     if not new_keys:
-        return refs, 0, 0
+        return keys, refs, 0, 0
     organizations = _organizations_for([people[key].email for key in new_keys])
     members = [
         Member(
@@ -378,30 +395,55 @@ def _resolve_identities(
     # ignore_conflicts: a concurrent import may have created some of these meanwhile;
     # re-read ids below and drop the members that lost the race.
     Identity.objects.bulk_create(identities, batch_size=2000, ignore_conflicts=True)
-    created_identities = 0
     used_members: set[int] = set()
-    for source_id, keys in _group_by_source(new_keys).items():
-        for chunk in _chunks(keys, 5000):
-            for pk, external_id, member_id in Identity.objects.filter(
-                source_id=source_id, external_id__in=chunk
-            ).values_list("id", "external_id", "member_id"):
-                refs[(source_id, external_id)] = _IdentityRef(pk, member_id)
-                used_members.add(member_id)
+    for source_id, external_id, pk, member_id in _select_identities(new_keys, ("id", "member_id")):
+        refs[(source_id, external_id)] = (pk, member_id)
+        used_members.add(member_id)
     created_identities = sum(1 for m in members if m.pk in used_members)
     orphans = [m.pk for m in members if m.pk not in used_members]
     if orphans:
         Member.objects.filter(pk__in=orphans).delete()
-    return refs, created_identities, created_identities
+    return keys, refs, created_identities, created_identities
 
 
-def _fill_profile(identity: Identity, person: Person) -> bool:
-    changed = False
-    for name in _PROFILE_FIELDS:
-        value = getattr(person, name)
-        if value and not getattr(identity, name):
-            setattr(identity, name, value)
-            changed = True
-    return changed
+def _select_identities(
+    keys: list[IdentityKey], columns: tuple[str, ...]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows (source_id, external_id, *columns) of the stored identities among `keys`."""
+    by_source: dict[int, list[str]] = {}
+    for source_id, key in keys:
+        by_source.setdefault(source_id, []).append(key)
+    mark = _placeholder()
+    with _raw_cursor() as cursor:
+        for source_id, external_ids in by_source.items():
+            for chunk in _chunks(external_ids, _LOOKUP_CHUNK):
+                cursor.execute(
+                    f"SELECT source_id, external_id, {', '.join(columns)} FROM {_IDENTITY_TABLE} "
+                    f"WHERE source_id = {mark} AND external_id IN ({', '.join([mark] * len(chunk))})",
+                    [source_id, *chunk],
+                )
+                yield from cursor.fetchall()
+
+
+def _filled_profile(stored: list[Any], person: Person) -> tuple[str, ...] | None:
+    """The stored profile with its blanks filled from `person`, or None if nothing changes."""
+    username, email, name, url, avatar_url = stored
+    # Nearly always nothing changes: test that first, without building anything.
+    if not (
+        (person.username and not username)
+        or (person.email and not email)
+        or (person.name and not name)
+        or (person.url and not url)
+        or (person.avatar_url and not avatar_url)
+    ):
+        return None
+    return (
+        username or person.username or "",
+        email or person.email or "",
+        name or person.name or "",
+        url or person.url or "",
+        avatar_url or person.avatar_url or "",
+    )
 
 
 def _domain(email: str | None) -> str:
@@ -429,47 +471,84 @@ def _organization_name(domain: str) -> str:
     return label.replace("-", " ").title()
 
 
-def _group_by_source(keys: list[tuple[int, str]]) -> dict[int, list[str]]:
-    grouped: dict[int, list[str]] = {}
-    for source_id, key in keys:
-        grouped.setdefault(source_id, []).append(key)
-    return grouped
-
-
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 _properties_encoder = msgspec.json.Encoder()
+_TABLE = Activity._meta.db_table
+_IDENTITY_TABLE = Identity._meta.db_table
+_COLUMN_LIST = ", ".join(ACTIVITY_COLUMNS)
 
 
-def _activity_row(
-    record: ActivityRecord,
-    source_ids: dict[str, int],
+def _activity_rows(
+    records: list[ActivityRecord],
+    keys: RecordKeys,
     kind_ids: dict[str, int],
-    identities: dict[tuple[int, str], _IdentityRef],
-) -> tuple[Any, ...]:
-    source_id = source_ids[record.source]
-    actor = identities[(source_id, record.actor.key)]
-    target = identities[(source_id, record.target.key)] if record.target is not None else None
-    return (
-        source_id,
-        record.external_id,
-        kind_ids[record.kind],
-        record.occurred_at,
-        actor.member_id,
-        actor.id,
-        record.channel,
-        record.title,
-        record.url,
-        record.body,
-        record.conversation_id,
-        record.parent_id,
-        target.id if target else None,
-        target.member_id if target else None,
-        _properties_encoder.encode(record.properties).decode(),
-    )
+    identities: IdentityRefs,
+) -> list[tuple[Any, ...]]:
+    """One tuple per record in ACTIVITY_COLUMNS order, with values the database takes as is."""
+    to_db_datetime = _datetime_adapter()
+    encode = _properties_encoder.encode
+    rows = []
+    for record, (source_id, actor_key, target_key) in zip(records, keys, strict=True):
+        identity_id, member_id = identities[actor_key]
+        target_id, target_member_id = identities[target_key] if target_key else (None, None)
+        rows.append(
+            (
+                source_id,
+                record.external_id,
+                kind_ids[record.kind],
+                to_db_datetime(record.occurred_at),
+                member_id,
+                identity_id,
+                record.channel,
+                record.title,
+                record.url,
+                record.body,
+                record.conversation_id,
+                record.parent_id,
+                target_id,
+                target_member_id,
+                encode(record.properties).decode() if record.properties else "{}",
+            )
+        )
+    return rows
+
+
+def _datetime_adapter() -> Callable[[datetime], Any]:
+    """How occurred_at goes to the database: as is for psycopg, as text for SQLite.
+
+    For SQLite this is what Django's `adapt_datetimefield_value` stores (naive, in
+    the connection's time zone, `str()`-formatted) without its per-value checks,
+    which cost more than the rest of a row.
+    """
+    if connection.vendor != "sqlite":
+        return _unchanged
+    zone = connection.timezone
+
+    def to_text(value: datetime) -> str:
+        if value.tzinfo is zone is UTC:
+            # str() of a UTC datetime is the naive text plus "+00:00".
+            return str(value)[:-6]
+        return str(value.astimezone(zone).replace(tzinfo=None))
+
+    return to_text
+
+
+def _unchanged(value: datetime) -> datetime:
+    return value
+
+
+def _placeholder() -> str:
+    return "?" if connection.vendor == "sqlite" else "%s"
+
+
+def _raw_cursor() -> Any:
+    """The DB-API cursor under Django's, for the statements that carry a whole batch."""
+    connection.ensure_connection()
+    return closing(connection.connection.cursor())
 
 
 def _insert_activities(rows: list[tuple[Any, ...]]) -> int:
@@ -479,46 +558,50 @@ def _insert_activities(rows: list[tuple[Any, ...]]) -> int:
     return _insert_sqlite(rows)
 
 
-_TABLE = Activity._meta.db_table
-_COLUMN_LIST = ", ".join(ACTIVITY_COLUMNS)
-
-
 def _insert_sqlite(rows: list[tuple[Any, ...]]) -> int:
-    adapt = connection.ops.adapt_datetimefield_value
-    prepared = [(*row[:3], adapt(row[3]), *row[4:]) for row in rows]
-    placeholders = ", ".join(["%s"] * len(ACTIVITY_COLUMNS))
-    with connection.cursor() as cursor:
-        before = connection.connection.total_changes
-        cursor.executemany(
-            f"INSERT INTO {_TABLE} ({_COLUMN_LIST}) VALUES ({placeholders}) "
-            "ON CONFLICT (source_id, external_id) DO NOTHING",
-            prepared,
-        )
-        return connection.connection.total_changes - before
+    raw = connection.connection
+    before = raw.total_changes
+    raw.executemany(
+        f"INSERT INTO {_TABLE} ({_COLUMN_LIST}) VALUES ({', '.join(['?'] * len(ACTIVITY_COLUMNS))}) "
+        "ON CONFLICT (source_id, external_id) DO NOTHING",
+        rows,
+    )
+    return raw.total_changes - before
+
+
+_STAGING = "townhall_ingest_staging"
 
 
 def _insert_postgresql(rows: list[tuple[Any, ...]]) -> int:
-    with connection.cursor() as cursor:
+    with _raw_cursor() as cursor:
         cursor.execute(
             # Same column types, none of the constraints: duplicates are resolved by the
-            # INSERT … ON CONFLICT below, not by the COPY.
-            "CREATE TEMP TABLE IF NOT EXISTS townhall_ingest_activity ON COMMIT DELETE ROWS AS "
-            f"SELECT {_COLUMN_LIST} FROM {_TABLE} WITH NO DATA"
+            # INSERT … ON CONFLICT below, not by the COPY. `properties` is staged as
+            # text (it arrives as JSON text), and cast once by the INSERT.
+            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS AS "
+            f"SELECT {_COLUMN_LIST.replace('properties', 'properties::text AS properties')} "
+            f"FROM {_TABLE} WITH NO DATA"
         )
-        with cursor.cursor.copy(
-            f"COPY townhall_ingest_activity ({_COLUMN_LIST}) FROM STDIN"
-        ) as copy:
+        cursor.execute(
+            "SELECT atttypid::int FROM pg_attribute "
+            f"WHERE attrelid = 'pg_temp.{_STAGING}'::regclass AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum"
+        )
+        types = [oid for (oid,) in cursor.fetchall()]
+        # Binary COPY: about half the client CPU of text COPY, and nothing to parse.
+        with cursor.copy(f"COPY {_STAGING} ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {_TABLE} ({_COLUMN_LIST}) "
-            f"SELECT {_COLUMN_LIST} FROM townhall_ingest_activity "
+            f"SELECT {_COLUMN_LIST.replace('properties', 'properties::jsonb')} FROM {_STAGING} "
             "ON CONFLICT (source_id, external_id) DO NOTHING"
         )
         created = cursor.rowcount
         # ON COMMIT DELETE ROWS empties it at commit; a second batch in the same
         # outer transaction (nested atomic) must not see the first one's rows.
-        cursor.execute("TRUNCATE townhall_ingest_activity")
+        cursor.execute(f"TRUNCATE {_STAGING}")
     return created
 
 
