@@ -183,12 +183,20 @@ class Activity(models.Model):
     exactly reversible.
     """
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    # Foreign keys carry no index of their own (db_index=False): each index costs every
+    # insert, and the composite indexes below already lead with source and member.
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", db_index=False)
     external_id = models.CharField(max_length=EXTERNAL_ID_MAX)
-    kind = models.ForeignKey(ActivityKind, on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(
+        ActivityKind, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     occurred_at = models.DateTimeField()
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="activities")
-    identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="activities")
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="activities", db_index=False
+    )
+    identity = models.ForeignKey(
+        Identity, on_delete=models.PROTECT, related_name="activities", db_index=False
+    )
     channel = models.CharField(max_length=CHANNEL_MAX, blank=True, default="")
     title = models.CharField(max_length=TITLE_MAX, blank=True, default="")
     url = models.CharField(max_length=URL_MAX, blank=True, default="")
@@ -196,10 +204,15 @@ class Activity(models.Model):
     conversation_id = models.CharField(max_length=EXTERNAL_ID_MAX, blank=True, default="")
     parent_external_id = models.CharField(max_length=EXTERNAL_ID_MAX, blank=True, default="")
     target_identity = models.ForeignKey(
-        Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     target_member = models.ForeignKey(
-        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="activities_received"
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities_received",
+        db_index=False,
     )
     properties = models.JSONField(default=dict, blank=True)
 
@@ -215,6 +228,12 @@ class Activity(models.Model):
             models.Index(fields=["member", "occurred_at"], name="activity_member_time"),
             # Time ranges across everyone (dashboards, incremental snapshots).
             models.Index(fields=["occurred_at"], name="activity_time"),
+            # What a member received (replies, mentions, reactions), only where there is a target.
+            models.Index(
+                fields=["target_member", "occurred_at"],
+                name="activity_target_member_time",
+                condition=Q(target_member__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -78,7 +78,7 @@ def merge_members(keep: Member, absorb: Member, *, reason: str, by: str) -> Merg
         keep.is_employee = True
     keep.save()
 
-    _move_identities(identity_ids, to=keep)
+    _move_identities(identity_ids, source=absorb, to=keep)
     absorb.merged_into = keep
     absorb.save(update_fields=["merged_into"])
     return MergeRecord.objects.create(
@@ -107,7 +107,7 @@ def unmerge(record: MergeRecord, *, by: str = "") -> Member:
         raise MergeRefused(
             f"member {keep.pk} was merged into {keep.merged_into_id} after this merge; undo that merge first"
         )
-    _move_identities(record.identity_ids, to=absorbed)
+    _move_identities(record.identity_ids, source=keep, to=absorbed)
     for name, value in record.keep_before.items():
         setattr(keep, name, value)
     keep.save()
@@ -119,12 +119,16 @@ def unmerge(record: MergeRecord, *, by: str = "") -> Member:
     return absorbed
 
 
-def _move_identities(identity_ids: list[int], *, to: Member) -> None:
+def _move_identities(identity_ids: list[int], *, source: Member, to: Member) -> None:
+    # Activities are found through their current member (indexed), not the identity
+    # (which has no index of its own, to keep imports fast).
     for start in range(0, len(identity_ids), 5000):
         chunk = identity_ids[start : start + 5000]
         Identity.objects.filter(pk__in=chunk).update(member=to)
-        Activity.objects.filter(identity_id__in=chunk).update(member=to)
-        Activity.objects.filter(target_identity_id__in=chunk).update(target_member=to)
+        Activity.objects.filter(member=source, identity_id__in=chunk).update(member=to)
+        Activity.objects.filter(target_member=source, target_identity_id__in=chunk).update(
+            target_member=to
+        )
 
 
 @transaction.atomic
