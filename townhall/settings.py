@@ -212,6 +212,9 @@ CREDENTIALS_KEY = env("CREDENTIALS_KEY")
 # employees by `townhall identity resolve`.
 EMPLOYEE_DOMAINS = [d.lower() for d in env_list("EMPLOYEE_DOMAINS")]
 
+# Commands `townhall demo` runs after seeding, in order (apps core cannot import).
+DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"]]
+
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))
 

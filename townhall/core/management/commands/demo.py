@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -80,6 +81,12 @@ class Command(BaseCommand):
         else:
             size = DemoSize(people=options["people"], activities=options["activities"])
             community, summary = self._seed(seed, size)
+            # Other apps finish the demo through their own commands (settings.DEMO_FOLLOW_UPS):
+            # core cannot import them, and each step is what a user would run after an import.
+            for command in settings.DEMO_FOLLOW_UPS:
+                err_console.print(f"[bold]Running[/bold] townhall {' '.join(command)}…")
+                call_command(*command, verbosity=0)
+            summary = summarize(seed, seconds=summary.seconds)
         login = ensure_demo_admin(community)
         self._print_summary(summary, login, people=len(community.people) if community else None)
         if not options["no_serve"]:
@@ -108,7 +115,7 @@ class Command(BaseCommand):
 
     def _print_summary(self, summary: DemoSummary, login: DemoLogin, *, people: int | None) -> None:
         rows: list[tuple[str, object]] = [
-            ("members (one per identity until resolved)", summary.members),
+            ("members (people as resolved so far)", summary.members),
             ("identities", summary.identities),
             ("activities", summary.activities),
             ("organizations", summary.organizations),
