@@ -128,3 +128,13 @@ def test_evaluation_set_quality_beats_both_baselines_with_precise_automatic_merg
         )
         baseline_scores = dict(part.split("=") for part in out.getvalue().split() if "=" in part)
         assert float(baseline_scores["f1"]) < float(scores["f1"]) - 0.2
+
+
+def test_employees_command_takes_domains_and_an_email_list(community, tmp_path):
+    listing = tmp_path / "staff.txt"
+    listing.write_text("# our team\njmueller@globex.com\n")
+    out = io.StringIO()
+    call_command(
+        "identity", "employees", "--domain", "acme.io", "--emails", str(listing), stdout=out
+    )
+    assert out.getvalue().strip() == "employees_marked=3"

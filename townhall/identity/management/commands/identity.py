@@ -14,7 +14,7 @@ from townhall.core.cli.progress import err_console
 from townhall.core.models import Identity
 from townhall.identity.evalset import generate
 from townhall.identity.evaluation import baseline_clusters, pairwise_score
-from townhall.identity.services import resolve_identities
+from townhall.identity.services import mark_employees, resolve_identities
 
 
 class Command(BaseCommand):
@@ -39,6 +39,15 @@ class Command(BaseCommand):
             "--baseline",
             choices=["email", "email-or-name"],
             help="Score a naive rule on the same identities instead of the current people.",
+        )
+        employees = sub.add_parser(
+            "employees", help="Mark employees by company domain and/or a list of emails."
+        )
+        employees.add_argument(
+            "--domain", action="append", default=[], help="A company email domain (repeatable)."
+        )
+        employees.add_argument(
+            "--emails", type=Path, help="A file with one employee email per line."
         )
         evalset = sub.add_parser(
             "evalset", help="Write a labelled evaluation set (records + truth)."
@@ -104,6 +113,23 @@ class Command(BaseCommand):
             f"predicted_pairs={score.predicted_pairs} precision={score.precision:.4f} "
             f"recall={score.recall:.4f} f1={score.f1:.4f}"
         )
+
+    def do_employees(self, options: dict[str, Any]) -> None:
+        emails: list[str] = []
+        if options["emails"]:
+            if not options["emails"].is_file():
+                raise CommandError(f"{options['emails']} is not a file")
+            lines = options["emails"].read_text(encoding="utf-8").splitlines()
+            emails = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+            bad = [e for e in emails if "@" not in e]
+            if bad:
+                raise CommandError(f"not email addresses: {', '.join(bad[:5])}")
+        if not options["domain"] and not emails:
+            raise CommandError(
+                "give --domain and/or --emails (or set TOWNHALL_EMPLOYEE_DOMAINS for resolve)"
+            )
+        marked = mark_employees(domains=options["domain"], emails=emails)
+        self.stdout.write(f"employees_marked={marked}")
 
     def do_evalset(self, options: dict[str, Any]) -> None:
         out: Path = options["out"]
