@@ -4,6 +4,11 @@ A recording is a JSON file: a list of exchanges, each
 `{"method": "GET", "url": "https://…?page=2", "status": 200, "headers": {…}, "body": <json or string>}`.
 Requests are matched on method, path and query (in any order); an unexpected
 request fails the test with the URL, so a connector cannot silently call more.
+
+Requests to one URL that differ only by their body (GraphQL POSTs) are told apart by
+an optional `"match_body_contains"` on the exchange: a string, or a list of strings,
+that must all occur in the request body. An exchange whose strings all match is
+preferred over one without `match_body_contains`; exchanges without it match any body.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ def _key(method: str, url: str) -> tuple[str, str, str, tuple[tuple[str, str], .
     )
 
 
+def _body_needles(exchange: dict) -> list[str]:
+    needles = exchange.get("match_body_contains") or []
+    return [needles] if isinstance(needles, str) else list(needles)
+
+
 class Recording:
     """Responses from a recording file; `requests` lists what the code asked for."""
 
@@ -36,14 +46,29 @@ class Recording:
                     _key(exchange.get("method", "GET"), exchange["url"]), []
                 ).append(exchange)
         self.requests: list[str] = []
+        #: The bodies of the requests that had one (decoded), in order.
+        self.bodies: list[str] = []
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(str(request.url))
-        queue = self.exchanges.get(_key(request.method, str(request.url)))
-        if not queue:
-            raise AssertionError(f"unexpected request {request.method} {request.url}")
-        # Several recordings of one URL are answered in order (e.g. 429 then 200); the last repeats.
-        exchange = queue.pop(0) if len(queue) > 1 else queue[0]
+        content = request.read().decode("utf-8", "replace")
+        if content:
+            self.bodies.append(content)
+        queue = self.exchanges.get(_key(request.method, str(request.url))) or []
+        # Exchanges naming parts of the body first (when they all occur), then the others.
+        specific = [e for e in queue if _body_needles(e)]
+        candidates = [e for e in specific if all(n in content for n in _body_needles(e))]
+        if not candidates:
+            candidates = [e for e in queue if not _body_needles(e)]
+        if not candidates:
+            raise AssertionError(
+                f"unexpected request {request.method} {request.url} {content[:300]}".rstrip()
+            )
+        # Several recordings of one request are answered in order (e.g. 429 then 200); the
+        # last repeats.
+        exchange = candidates[0]
+        if len(candidates) > 1:
+            queue.remove(exchange)
         body = exchange.get("body", "")
         content = body if isinstance(body, str) else json.dumps(body)
         headers = {"content-type": "application/json", **exchange.get("headers", {})}

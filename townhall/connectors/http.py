@@ -30,7 +30,7 @@ class ApiFailure(SourceFailure):
 
 
 class ApiClient:
-    """GET JSON from one API with retries on 429/5xx/timeouts, honouring Retry-After."""
+    """GET (or POST) JSON from one API with retries on 429/5xx/timeouts, honouring Retry-After."""
 
     def __init__(
         self,
@@ -54,13 +54,20 @@ class ApiClient:
         self.sleep = sleep
         self.label = label or base_url
 
-    def get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
-        """One GET; retried on rate limits, server errors and timeouts, then SourceFailure."""
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """One request; retried on rate limits, server errors and timeouts, then SourceFailure."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = self.client.get(url, params=params)
+                response = self.client.request(method, url, params=params, json=json)
             except httpx.TimeoutException:
                 problem = "timed out"
             except httpx.TransportError as error:
@@ -84,12 +91,22 @@ class ApiClient:
                 )
             self.sleep(min(2**attempt, 60))
 
+    def get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        """One GET; retried on rate limits, server errors and timeouts, then SourceFailure."""
+        return self.request("GET", url, params=params)
+
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        response = self.get(url, params)
+        return self._json(self.get(url, params), url)
+
+    def _json(self, response: httpx.Response, url: str) -> Any:
         try:
             return response.json()
         except ValueError:
             raise SourceFailure(f"{self.label} sent something that is not JSON for {url}") from None
+
+    def post_json(self, url: str, json_body: Any) -> Any:
+        """POST a JSON body (e.g. a GraphQL query) and return the JSON answer; retried like GET."""
+        return self._json(self.request("POST", url, json=json_body), url)
 
     def paginate_links(
         self, url: str, params: dict[str, Any] | None = None

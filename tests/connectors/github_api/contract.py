@@ -1,4 +1,5 @@
-"""Contract case for the GitHub REST API: recorded responses for acme/engine."""
+"""Contract case for the GitHub REST API: recorded responses for acme/engine (its REST
+listings, and its discussions from the GraphQL API)."""
 
 from pathlib import Path
 
@@ -6,6 +7,8 @@ from tests.connectors.replay import Recording
 
 CONNECTOR = "github-api"
 FIXTURES = Path(__file__).parent / "fixtures"
+REST = FIXTURES / "repo__acme-engine.json"
+DISCUSSIONS = FIXTURES / "graphql__acme-engine-discussions.json"
 
 
 def config() -> dict:
@@ -13,4 +16,4 @@ def config() -> dict:
 
 
 def recording() -> Recording:
-    return Recording(FIXTURES / "repo__acme-engine.json")
+    return Recording(REST, DISCUSSIONS)

@@ -10,7 +10,7 @@ from townhall.connectors.services import save_connection, sync_connection
 from townhall.core.models import Activity
 from townhall.core.services.imports import SourceFailure
 
-from .contract import FIXTURES, config, recording
+from .contract import DISCUSSIONS, FIXTURES, REST, config, recording
 
 
 def source(*recordings, cursor=None, sleeps=None, **overrides):
@@ -56,6 +56,22 @@ def test_first_sync_yields_every_kind_with_namespaced_ids():
         ("star", "acme/engine:star:1543210"),
         ("fork", "acme/engine:fork:768112233"),
         ("release_published", "acme/engine:release:146200001"),
+        # Discussions (GraphQL) come last; test_discussions.py looks at them closely.
+        ("discussion_created", "acme/engine:discussion:5301001"),
+        ("mention", "acme/engine:discussion:5301001:mention:octo-ana"),
+        ("discussion_comment", "acme/engine:discussion-comment:8801001"),
+        ("mention", "acme/engine:discussion-comment:8801001:mention:zed-ops"),
+        ("discussion_reply", "acme/engine:discussion-comment:8801002"),
+        ("discussion_reply", "acme/engine:discussion-comment:8801003"),
+        ("discussion_comment", "acme/engine:discussion-comment:8801004"),
+        ("solution_accepted", "acme/engine:discussion-comment:8801001:accepted"),
+        ("discussion_created", "acme/engine:discussion:5301002"),
+        ("discussion_comment", "acme/engine:discussion-comment:8801010"),
+        ("discussion_reply", "acme/engine:discussion-comment:8801011"),
+        ("discussion_reply", "acme/engine:discussion-comment:8801012"),
+        ("discussion_comment", "acme/engine:discussion-comment:8801013"),
+        ("discussion_created", "acme/engine:discussion:5301003"),
+        ("discussion_reply", "acme/engine:discussion-comment:8801021"),
     ]
 
 
@@ -167,6 +183,7 @@ def test_cursor_after_a_sync_and_the_next_sync_asks_since_it():
             "stars_page": 2,
             "forks_page": 1,
             "releases": "2026-03-03T17:00:00Z",
+            "discussions": "2026-03-05T12:00:00Z",
         }
     }
     again, replay = source(cursor=github.cursor)
@@ -179,20 +196,16 @@ def test_cursor_after_a_sync_and_the_next_sync_asks_since_it():
 
 def test_primary_rate_limit_waits_for_the_reset_then_continues():
     waits: list[float] = []
-    github, _ = source(
-        FIXTURES / "ratelimit__primary.json", FIXTURES / "repo__acme-engine.json", sleeps=waits
-    )
+    github, _ = source(FIXTURES / "ratelimit__primary.json", REST, DISCUSSIONS, sleeps=waits)
     records = list(github.read())
-    assert len(records) == 19
+    assert len(records) == 34
     assert len(waits) == 1 and 0 < waits[0] <= 900
 
 
 def test_secondary_rate_limit_waits_retry_after_seconds():
     waits: list[float] = []
-    github, _ = source(
-        FIXTURES / "ratelimit__secondary.json", FIXTURES / "repo__acme-engine.json", sleeps=waits
-    )
-    assert len(list(github.read())) == 19
+    github, _ = source(FIXTURES / "ratelimit__secondary.json", REST, DISCUSSIONS, sleeps=waits)
+    assert len(list(github.read())) == 34
     assert waits == [60.0]
 
 
@@ -248,6 +261,6 @@ def test_sync_stores_activities_and_the_token_encrypted(db):
     connection = save_connection(GitHubApi, GitHubApiConfig.model_validate(config()))
     assert "ghp_" not in connection.secrets and "token" not in connection.config
     _, result = sync_connection(connection, transport=recording().transport())
-    assert result.created == Activity.objects.count() == 19
+    assert result.created == Activity.objects.count() == 34
     connection.refresh_from_db()
     assert connection.cursor["acme/engine"]["issues"] == "2026-03-05T08:12:31Z"

@@ -1,5 +1,6 @@
 """The GitHub REST API (`github-api`): issues, pull requests, comments, reviews, stars,
-forks and releases of chosen repositories, synced incrementally.
+forks and releases of chosen repositories, synced incrementally — and their
+discussions, which only the GraphQL API gives (`discussions.py`).
 
 Per repository, in this order (each a paginated listing, 100 a page, `Link: rel="next"`):
 
@@ -21,20 +22,23 @@ Per repository, in this order (each a paginated listing, 100 a page, `Link: rel=
   `starred_at`) → `star`; `GET /repos/{o}/{r}/forks?sort=oldest` → `fork` by the
   fork's owner; `GET /repos/{o}/{r}/releases` → `release_published` by its author
   (drafts skipped).
+- `POST /graphql` (unless `discussions: false`) → `discussion_created`,
+  `discussion_comment`, `discussion_reply` and `solution_accepted`; see `discussions.py`.
 - `mention` → each `@login` in an issue, pull request, comment or review body (not in
   code or quotes) that names a real account (`GET /users/{login}` once per unknown
   login; a login GitHub does not know is not a mention), parent = the record it is in.
 
 People are keyed by GitHub's numeric id (login, profile URL and avatar filled in;
-`type: "Bot"` and `[bot]` logins flagged); the channel is `owner/name`. Discussions
-(GraphQL only) are not read. Rate limits: a 403/429 with `X-RateLimit-Remaining: 0`
-waits until `X-RateLimit-Reset`; a secondary rate limit (403 with `Retry-After`)
-waits `Retry-After` seconds.
+`type: "Bot"` and `[bot]` logins flagged); the channel is `owner/name`. Rate limits:
+a 403/429 with `X-RateLimit-Remaining: 0` (or a GraphQL `RATE_LIMITED` error) waits
+until `X-RateLimit-Reset`; a secondary rate limit (403 with `Retry-After`) waits
+`Retry-After` seconds.
 
 Cursor, per repository: `issues` and `comments` (the latest `updated_at` whose records
 were all yielded; the next sync asks `since` it), `stars_page` / `forks_page` (the last
 listing page read; both lists grow at the end, and the next sync re-reads from the page
-before it in case people unstarred meanwhile) and `releases` (the latest `published_at`).
+before it in case people unstarred meanwhile), `releases` (the latest `published_at`)
+and `discussions` (the latest `updatedAt` whose records were all yielded).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from townhall.core.services.imports import SourceFailure
 from townhall.core.services.ingest import Envelope
 
 from .common import WEB, mentioned_logins, person_from_user, split_repository
+from .discussions import DiscussionSync
 
 PER_PAGE = 100
 ACCEPT = "application/vnd.github+json"
@@ -73,6 +78,8 @@ class GitHubApiConfig(SourceConfig):
     closers: bool = True
     #: Read the reviews of each pull request updated since the last sync (a request each).
     reviews: bool = True
+    #: Read GitHub Discussions (GraphQL): discussions, comments, replies, accepted answers.
+    discussions: bool = True
 
     @field_validator("repositories")
     @classmethod
@@ -85,7 +92,9 @@ class GitHubTransport(httpx.BaseTransport):
 
     GitHub signals a secondary rate limit with a 403 and `Retry-After` (or only its
     message), which ApiClient would take for a refusal; answering it as a 429 makes
-    ApiClient wait and retry. It also remembers the last status, so a caller can tell
+    ApiClient wait and retry. The GraphQL API answers a spent rate limit with a 200
+    whose `errors` say `RATE_LIMITED`: that becomes a 429 too (ApiClient then waits
+    until `X-RateLimit-Reset`). It also remembers the last status, so a caller can tell
     a 404 from other failures.
     """
 
@@ -99,19 +108,43 @@ class GitHubTransport(httpx.BaseTransport):
         if response.status_code == 403 and response.headers.get("x-ratelimit-remaining") != "0":
             response.read()
             if "retry-after" in response.headers or b"secondary rate limit" in response.content:
-                headers = {
-                    k: v
-                    for k, v in response.headers.items()
-                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-                }
-                headers.setdefault("retry-after", "60")
-                return httpx.Response(
-                    429, headers=headers, content=response.content, request=request
-                )
+                return _as_429(response, request)
+        elif (
+            response.status_code == 200
+            and request.method == "POST"
+            and request.url.path.endswith("/graphql")
+        ):
+            response.read()
+            if b"RATE_LIMITED" in response.content and _graphql_rate_limited(response):
+                return _as_429(response, request)
         return response
 
     def close(self) -> None:
         self.inner.close()
+
+
+def _graphql_rate_limited(response: httpx.Response) -> bool:
+    """Whether a GraphQL answer's `errors` say the rate limit is spent."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return False
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    return isinstance(errors, list) and any(
+        isinstance(error, dict) and error.get("type") == "RATE_LIMITED" for error in errors
+    )
+
+
+def _as_429(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """The same answer as a 429, which ApiClient waits out (`Retry-After` 60 s by default)."""
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    }
+    if "x-ratelimit-reset" not in headers or response.status_code == 403:
+        headers.setdefault("retry-after", "60")
+    return httpx.Response(429, headers=headers, content=response.content, request=request)
 
 
 @register
@@ -233,6 +266,8 @@ class RepositorySync:
             yield from self._stars()
             yield from self._forks()
             yield from self._releases()
+            if self.source.github_config.discussions:
+                yield from DiscussionSync(self).read()
         except SourceFailure as failure:
             status = self.source.last_status
             if status == 404 and not self.reached:

@@ -41,6 +41,30 @@ def person_from_user(user: Mapping[str, Any] | None) -> Person | None:
     )
 
 
+def user_from_actor(actor: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A GraphQL `Actor` (`__typename`, `login`, `url`, `avatarUrl`, `databaseId` on User,
+    Bot and Organization) as the REST user object `person_from_user` reads.
+
+    The numeric `databaseId` is the REST `id`, so a person is one identity whichever API
+    saw them. GraphQL names a GitHub App `dependabot` where REST says `dependabot[bot]`:
+    the REST login is used. An actor without a `databaseId` (a deleted account, a
+    mannequin) is None.
+    """
+    if not actor or actor.get("databaseId") is None:
+        return None
+    login = actor.get("login") or ""
+    is_bot = actor.get("__typename") == "Bot"
+    if is_bot and login and not is_bot_login(login):
+        login = f"{login}[bot]"
+    return {
+        "id": actor["databaseId"],
+        "login": login,
+        "html_url": actor.get("url") or None,
+        "avatar_url": actor.get("avatarUrl") or None,
+        "type": "Bot" if is_bot else actor.get("__typename") or "User",
+    }
+
+
 def mentioned_logins(body: str | None, *, author: str = "") -> list[str]:
     """Logins @mentioned in a Markdown body, in order, once each, leaving out the author
     and anything inside code blocks, inline code or quoted lines."""
