@@ -139,3 +139,11 @@ def test_properties_and_times_round_trip_on_every_database(db, make_record):
         ).count()
         == 2
     )
+
+
+def test_a_later_bot_flag_marks_a_known_identity_but_never_unmarks_it(db, make_record):
+    ingest([make_record(actor=Person(external_id="B1", name="Helper"))])
+    ingest([make_record(actor=Person(external_id="B1", is_bot=True))])
+    assert Identity.objects.get(external_id="B1").is_bot
+    ingest([make_record(actor=Person(external_id="B1", name="Helper"))])
+    assert Identity.objects.get(external_id="B1").is_bot

@@ -353,15 +353,21 @@ def _resolve_identities(
     refs: IdentityRefs = {}
     to_fill: list[Identity] = []
     for source_id, external_id, *row in _select_identities(
-        list(people), ("id", "member_id", *_PROFILE_FIELDS)
+        list(people), ("id", "member_id", *_PROFILE_FIELDS, "is_bot")
     ):
         key = (source_id, external_id)
         refs[key] = (row[0], row[1])
-        filled = _filled_profile(row[2:], people[key])
-        if filled is not None:
-            to_fill.append(Identity(pk=row[0], **dict(zip(_PROFILE_FIELDS, filled, strict=True))))
+        person = people[key]
+        filled = _filled_profile(row[2:-1], person)
+        # A source that learns later that an account is a bot says so; never the reverse.
+        bot = bool(row[-1]) or person.is_bot
+        if filled is not None or bot != bool(row[-1]):
+            profile = filled if filled is not None else tuple(value or "" for value in row[2:-1])
+            to_fill.append(
+                Identity(pk=row[0], is_bot=bot, **dict(zip(_PROFILE_FIELDS, profile, strict=True)))
+            )
     if to_fill:
-        Identity.objects.bulk_update(to_fill, _PROFILE_FIELDS, batch_size=1000)
+        Identity.objects.bulk_update(to_fill, [*_PROFILE_FIELDS, "is_bot"], batch_size=1000)
 
     new_keys = [key for key in people if key not in refs]
     if not new_keys:
