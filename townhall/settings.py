@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "townhall.accounts",
     "townhall.connectors",
     "townhall.identity",
+    "townhall.groups",
+    "townhall.community",
     "townhall.api",
 ]
 
@@ -213,7 +215,7 @@ CREDENTIALS_KEY = env("CREDENTIALS_KEY")
 EMPLOYEE_DOMAINS = [d.lower() for d in env_list("EMPLOYEE_DOMAINS")]
 
 # Commands `townhall demo` runs after seeding, in order (apps core cannot import).
-DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"]]
+DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"], ["community", "seed-demo"]]
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))

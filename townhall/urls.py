@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("identity/", include("townhall.identity.urls")),
     path("sources/", include("townhall.connectors.urls")),
+    path("groups/", include("townhall.groups.urls")),
+    path("community/", include("townhall.community.urls")),
     path("", include("townhall.web.urls")),
 ]

@@ -1,0 +1,66 @@
+"""The busiest community pages run a fixed number of queries however many rows they show."""
+
+from __future__ import annotations
+
+import pytest
+
+from townhall.community.models import Reply
+from townhall.community.selectors import TOPICS_PER_PAGE
+from townhall.community.services import create_reply, create_topic, like
+
+from .conftest import login
+
+
+@pytest.fixture
+def busy_topic(question, make_person, employee, asker):
+    people = [make_person() for _ in range(5)] + [employee]
+    for n in range(200):
+        create_reply(question, body=f"Reply **{n}**", by=people[n % len(people)])
+    for reply in Reply.objects.filter(topic=question)[:20]:
+        if reply.author_id != asker.pk:
+            like(reply, by=asker)
+    return question
+
+
+def test_topic_page_with_200_replies_signed_out_runs_3_queries(
+    client, busy_topic, django_assert_num_queries
+):
+    # the topic (board visibility as a subquery, author, board), its tags, the replies
+    # with their authors
+    with django_assert_num_queries(3):
+        response = client.get(f"/community/t/{busy_topic.pk}/")
+    assert response.content.decode().count('class="reply') >= 200
+
+
+def test_topic_page_with_200_replies_signed_in_runs_8_queries(
+    client, busy_topic, asker, django_assert_num_queries
+):
+    login(client, asker)
+    # session, user, viewer; topic, tags, replies with authors, the viewer's likes,
+    # unread notifications
+    with django_assert_num_queries(8):
+        response = client.get(f"/community/t/{busy_topic.pk}/")
+    assert response.status_code == 200
+
+
+def test_board_page_runs_10_queries_for_a_full_page(
+    client, board, asker, make_person, django_assert_num_queries
+):
+    for n in range(TOPICS_PER_PAGE + 5):
+        create_topic(board, kind="question", title=f"Q{n}", body="", by=asker, tags=["a", "b"])
+    login(client, make_person())
+    # session, user, viewer; board, count, topics with authors and boards, their tags,
+    # the tag menu, sub-boards, unread notifications
+    with django_assert_num_queries(10):
+        response = client.get(f"/community/b/{board.slug}/")
+    assert response.content.decode().count('class="topic-row"') == TOPICS_PER_PAGE
+
+
+def test_board_index_runs_one_query_for_a_visitor(client, make_board, django_assert_num_queries):
+    for n in range(10):
+        parent = make_board(name=f"Top {n}")
+        make_board(name=f"Child {n}", parent=parent)
+    # boards with their topic counts (sub-boards in the same query)
+    with django_assert_num_queries(1):
+        response = client.get("/community/")
+    assert response.content.decode().count("Child ") == 10

@@ -1,0 +1,1 @@
+"""The community space: boards, topics (question, idea, discussion, article), replies."""

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    name = "townhall.community"
+    label = "community"
+    verbose_name = "Community space"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from townhall.community.group_section import register
+
+        register()

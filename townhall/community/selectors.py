@@ -1,0 +1,272 @@
+"""Read-side queries shared by pages: every list, page and notification goes through
+`visible_boards(viewer)` / `visible_topics(viewer)`, so what a viewer cannot see never
+reaches them.
+
+Visibility: public boards for everyone; signed-in members' boards for any signed-in
+member; group boards for that group's members; employee boards for employees;
+moderators and above see every board. A sub-board must pass its parent's rule too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from townhall.community.models import (
+    ArticleFeedback,
+    Board,
+    Like,
+    Notification,
+    Reply,
+    Tag,
+    Topic,
+    TopicKind,
+    Visibility,
+    Vote,
+)
+from townhall.community.permissions import is_moderator
+from townhall.core.models import Member
+from townhall.groups.selectors import group_ids_of
+
+TOPICS_PER_PAGE = 25
+QUEUE_SIZE = 50
+
+
+def _rule(viewer: Member | None, prefix: str = "") -> Q:
+    rule = Q(**{f"{prefix}visibility": Visibility.PUBLIC})
+    if viewer is None:
+        return rule
+    rule |= Q(**{f"{prefix}visibility": Visibility.MEMBERS})
+    rule |= Q(
+        **{f"{prefix}visibility": Visibility.GROUP, f"{prefix}group_id__in": group_ids_of(viewer)}
+    )
+    if viewer.is_employee:
+        rule |= Q(**{f"{prefix}visibility": Visibility.EMPLOYEES})
+    return rule
+
+
+def visible_boards(viewer: Member | None) -> QuerySet[Board]:
+    """Every board `viewer` (None for a visitor who is not signed in) may read."""
+    if is_moderator(viewer):
+        return Board.objects.all()
+    return Board.objects.filter(_rule(viewer)).filter(
+        Q(parent__isnull=True) | _rule(viewer, "parent__")
+    )
+
+
+def visible_topics(viewer: Member | None) -> QuerySet[Topic]:
+    """Every topic on a board `viewer` may read (one query, the boards as a subquery)."""
+    return Topic.objects.filter(board__in=visible_boards(viewer).values("pk"))
+
+
+def can_see_topic(topic: Topic, viewer: Member | None) -> bool:
+    return visible_topics(viewer).filter(pk=topic.pk).exists()
+
+
+# --- boards ------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardEntry:
+    board: Board
+    children: list[Board] = field(default_factory=list)
+
+
+def board_index(viewer: Member | None) -> list[BoardEntry]:
+    """Top-level boards with their visible sub-boards, each with its topic count."""
+    boards = list(
+        visible_boards(viewer).annotate(topic_count=Count("topics")).order_by("position", "name")
+    )
+    entries = {b.pk: BoardEntry(b) for b in boards if b.parent_id is None}
+    for board in boards:
+        if board.parent_id is not None and board.parent_id in entries:
+            entries[board.parent_id].children.append(board)
+    return list(entries.values())
+
+
+def board_for(slug: str, viewer: Member | None) -> Board:
+    """The board if `viewer` may read it; Board.DoesNotExist otherwise."""
+    return visible_boards(viewer).select_related("parent", "group").get(slug=slug)
+
+
+def boards_allowing(kind: str, viewer: Member | None) -> list[Board]:
+    return [b for b in visible_boards(viewer).order_by("position", "name") if b.allows(kind)]
+
+
+@dataclass(frozen=True)
+class TopicFilters:
+    kind: str = ""
+    solved: str = ""  # "yes", "no" or ""
+    tag: str = ""
+    idea_status: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.solved or self.tag or self.idea_status)
+
+
+def _list_columns(topics: QuerySet[Topic]) -> QuerySet[Topic]:
+    return topics.select_related("author", "board").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
+
+
+def filter_topics(topics: QuerySet[Topic], filters: TopicFilters) -> QuerySet[Topic]:
+    if filters.kind:
+        topics = topics.filter(kind=filters.kind)
+    if filters.solved == "yes":
+        topics = topics.filter(kind=TopicKind.QUESTION, solution__isnull=False)
+    elif filters.solved == "no":
+        topics = topics.filter(kind=TopicKind.QUESTION, solution__isnull=True)
+    if filters.tag:
+        topics = topics.filter(tags__slug=filters.tag)
+    if filters.idea_status:
+        topics = topics.filter(kind=TopicKind.IDEA, idea_status=filters.idea_status)
+    return topics
+
+
+def board_topics(
+    board: Board, viewer: Member | None, filters: TopicFilters, page: str | int | None
+) -> Page:
+    """The board's topics and its visible sub-boards' topics, latest activity first."""
+    boards = visible_boards(viewer).filter(Q(pk=board.pk) | Q(parent=board)).values("pk")
+    topics = filter_topics(Topic.objects.filter(board__in=boards), filters)
+    topics = _list_columns(topics).order_by("-last_activity_at", "-id")
+    return Paginator(topics, TOPICS_PER_PAGE).get_page(page)
+
+
+def board_tags(board: Board) -> list[Tag]:
+    """Tags in use on the board (and its sub-boards), for the filter menu."""
+    return list(
+        Tag.objects.filter(Q(topics__board=board) | Q(topics__board__parent=board))
+        .distinct()
+        .order_by("name")
+    )
+
+
+# --- a topic -----------------------------------------------------------------------------
+
+
+def topic_for(topic_id: int, viewer: Member | None) -> Topic:
+    """The topic with what its page needs, if `viewer` may read it; Topic.DoesNotExist otherwise."""
+    return (
+        visible_topics(viewer)
+        .select_related("board", "board__parent", "author", "duplicate_of", "promoted_from")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .get(pk=topic_id)
+    )
+
+
+@dataclass
+class TopicPage:
+    topic: Topic
+    replies: list[Reply]
+    solution: Reply | None
+    official: Reply | None
+    liked_topic: bool
+    liked_reply_ids: set[int]
+    voted: bool
+    feedback: bool | None
+    promoted_to: list[Topic]
+
+
+def topic_page(topic: Topic, viewer: Member | None) -> TopicPage:
+    """Everything the topic page shows, in a fixed number of queries however many replies."""
+    replies = list(
+        Reply.objects.filter(topic=topic).select_related("author").order_by("created_at", "id")
+    )
+    by_id = {r.pk: r for r in replies}
+    liked_topic, liked_replies, voted, feedback = False, set(), False, None
+    if viewer is not None:
+        for topic_id, reply_id in (
+            Like.objects.filter(member=viewer)
+            .filter(Q(topic=topic) | Q(reply__topic=topic))
+            .values_list("topic_id", "reply_id")
+        ):
+            if topic_id:
+                liked_topic = True
+            else:
+                liked_replies.add(reply_id)
+        if topic.is_idea:
+            voted = Vote.objects.filter(member=viewer, topic=topic).exists()
+        if topic.is_article:
+            feedback = (
+                ArticleFeedback.objects.filter(member=viewer, topic=topic)
+                .values_list("helpful", flat=True)
+                .first()
+            )
+    for reply in replies:  # what each reply's like control needs, without more queries
+        reply.liked = reply.pk in liked_replies  # type: ignore[attr-defined]
+        reply.can_like = viewer is not None and reply.author_id != viewer.pk  # type: ignore[attr-defined]
+        reply.like_key = f"reply-{reply.pk}"  # type: ignore[attr-defined]
+        reply.like_label = f"the reply by {reply.author}"  # type: ignore[attr-defined]
+    promoted_to = list(topic.promoted_to.all()) if topic.is_solved else []
+    return TopicPage(
+        topic=topic,
+        replies=replies,
+        solution=by_id.get(topic.solution_id) if topic.solution_id else None,
+        official=by_id.get(topic.official_reply_id) if topic.official_reply_id else None,
+        liked_topic=liked_topic,
+        liked_reply_ids=liked_replies,
+        voted=voted,
+        feedback=feedback,
+        promoted_to=promoted_to,
+    )
+
+
+def reply_for(reply_id: int, viewer: Member | None) -> Reply:
+    """A reply on a topic `viewer` may read; Reply.DoesNotExist otherwise."""
+    return (
+        Reply.objects.filter(topic__in=visible_topics(viewer).values("pk"))
+        .select_related("topic", "topic__board", "author")
+        .get(pk=reply_id)
+    )
+
+
+# --- queues for the team -------------------------------------------------------------------
+
+
+def unanswered(viewer: Member | None) -> QuerySet[Topic]:
+    """Questions and discussions nobody but their author has replied to, oldest first."""
+    return _list_columns(
+        visible_topics(viewer).filter(
+            first_reply_at__isnull=True, kind__in=[TopicKind.QUESTION, TopicKind.DISCUSSION]
+        )
+    ).order_by("created_at", "id")
+
+
+def unsolved(viewer: Member | None) -> QuerySet[Topic]:
+    """Questions without an accepted solution, oldest first."""
+    return _list_columns(
+        visible_topics(viewer).filter(kind=TopicKind.QUESTION, solution__isnull=True)
+    ).order_by("created_at", "id")
+
+
+def overdue(viewer: Member | None, now: datetime | None = None) -> QuerySet[Topic]:
+    """Topics past their board's first-response target without a reply, most overdue first."""
+    now = now or timezone.now()
+    return _list_columns(
+        visible_topics(viewer).filter(first_reply_at__isnull=True, response_due_at__lt=now)
+    ).order_by("response_due_at", "id")
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+def notifications_for(viewer: Member) -> QuerySet[Notification]:
+    """The viewer's notifications about topics they can still read, newest first."""
+    return (
+        Notification.objects.filter(recipient=viewer, topic__in=visible_topics(viewer).values("pk"))
+        .select_related("actor", "topic")
+        .order_by("-created_at", "-id")
+    )
+
+
+def unread_count(viewer: Member | None) -> int:
+    if viewer is None:
+        return 0
+    return notifications_for(viewer).filter(read_at__isnull=True).count()

@@ -1,0 +1,41 @@
+"""The community space's verbs: every change of state goes through one of these.
+
+Each takes the acting Member as `by`, checks permissions (including that `by` can
+read the board), runs in a transaction, records the action in the activity stream
+(source `community`, channel = board slug) and creates in-app notifications.
+Refusals raise PermissionDenied (not allowed) or ValidationError (not in this state).
+"""
+
+from townhall.community.services.articles import edit_article, promote_to_article, rate_article
+from townhall.community.services.boards import create_board
+from townhall.community.services.ideas import set_idea_status, unvote, vote
+from townhall.community.services.notifications import mark_notifications_read
+from townhall.community.services.questions import accept_solution, unaccept_solution
+from townhall.community.services.reactions import like, unlike
+from townhall.community.services.replies import (
+    clear_official_response,
+    create_reply,
+    edit_reply,
+    mark_official_response,
+)
+from townhall.community.services.topics import create_topic
+
+__all__ = [
+    "accept_solution",
+    "clear_official_response",
+    "create_board",
+    "create_reply",
+    "create_topic",
+    "edit_article",
+    "edit_reply",
+    "like",
+    "mark_notifications_read",
+    "mark_official_response",
+    "promote_to_article",
+    "rate_article",
+    "set_idea_status",
+    "unaccept_solution",
+    "unlike",
+    "unvote",
+    "vote",
+]

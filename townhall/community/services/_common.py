@@ -1,0 +1,168 @@
+"""Helpers the community verbs share: who acts, what they may see, activities, notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.text import slugify
+
+from townhall.community.markdown import mention_names, render_markdown
+from townhall.community.models import (
+    BODY_MAX,
+    Board,
+    Notification,
+    NotificationVerb,
+    Reply,
+    Tag,
+    Topic,
+    Visibility,
+)
+from townhall.community.selectors import can_see_topic
+from townhall.core.models import Member
+from townhall.core.services import record_activity
+
+SOURCE = "community"
+
+
+OPEN_VISIBILITIES = {Visibility.PUBLIC, Visibility.MEMBERS}
+
+
+def board_is_open(board: Board) -> bool:
+    """True when every signed-in member can read the board (and its parent)."""
+    parent = board.parent if board.parent_id is not None else None
+    return board.visibility in OPEN_VISIBILITIES and (
+        parent is None or parent.visibility in OPEN_VISIBILITIES
+    )
+
+
+def active_member(by: Member | None) -> Member:
+    if by is None:
+        raise PermissionDenied("Sign in first.")
+    if by.merged_into_id is not None:
+        raise PermissionDenied("This member was merged into another; act as that member.")
+    return by
+
+
+def require_visible(topic: Topic, by: Member | None) -> None:
+    """Acting on a topic one cannot read looks like acting on one that does not exist."""
+    if not can_see_topic(topic, by):
+        raise PermissionDenied("You cannot see this topic.")
+
+
+def clean_body(body: str, *, what: str = "A post", required: bool = True) -> str:
+    body = (body or "").strip()
+    if required and not body:
+        raise ValidationError(f"{what} cannot be empty.")
+    if len(body) > BODY_MAX:
+        raise ValidationError(
+            f"{what} is {len(body):,} characters long; the limit is {BODY_MAX:,}. "
+            "Split it into several posts or link to a longer document."
+        )
+    return body
+
+
+def resolve_mentions(text: str) -> dict[str, Member]:
+    """Mentioned names → members: an exact (case-insensitive) display-name match, preferring
+    people with a login; a name that stays ambiguous mentions nobody."""
+    names = mention_names(text)[:20]
+    found: dict[str, Member] = {}
+    for name in names:
+        candidates = list(
+            Member.active.filter(display_name__iexact=name).order_by("user_id", "id")[:5]
+        )
+        with_login = [m for m in candidates if m.user_id is not None]
+        pool = with_login or candidates
+        if len(pool) == 1:
+            found[name.lower()] = pool[0]
+    return found
+
+
+def render_with_mentions(text: str) -> tuple[str, dict[str, Member]]:
+    mentioned = resolve_mentions(text)
+    html = render_markdown(
+        text, {key: (m.pk, m.display_name or str(m)) for key, m in mentioned.items()}
+    )
+    return html, mentioned
+
+
+def tags_for(names: list[str] | tuple[str, ...]) -> list[Tag]:
+    """Tags by name, created on first use; at most 5, each at most 50 characters."""
+    tags: dict[str, Tag] = {}
+    for raw in names:
+        name = " ".join(str(raw).split())[:50]
+        slug = slugify(name)[:50]
+        if not slug or slug in tags:
+            continue
+        tags[slug] = Tag.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+        if len(tags) == 5:
+            break
+    return list(tags.values())
+
+
+def record(
+    member: Member,
+    kind: str,
+    external_id: str,
+    topic: Topic,
+    *,
+    target: Member | None = None,
+    body: str = "",
+    **extra: Any,
+) -> None:
+    """Record a member's action on `topic` in the activity stream (channel = board slug).
+
+    Member profiles show activity titles to every signed-in member, so actions on a
+    board not every signed-in member can read carry no title, body or link.
+    """
+    is_open = board_is_open(topic.board)
+    record_activity(
+        member,
+        kind,
+        external_id,
+        source=SOURCE,
+        channel=topic.board.slug,
+        title=topic.title if is_open else "",
+        url=topic.get_absolute_url() if is_open else "",
+        body=body[:300] if is_open else "",
+        conversation_id=f"topic:{topic.pk}",
+        target_member=target if target is not None and target.pk != member.pk else None,
+        **extra,
+    )
+
+
+def notify(
+    recipient: Member,
+    verb: NotificationVerb,
+    topic: Topic,
+    *,
+    actor: Member | None,
+    reply: Reply | None = None,
+) -> Notification | None:
+    """Tell `recipient` about `topic`, unless they are the actor, have no login, or cannot
+    read the topic (then they learn nothing about it)."""
+    if actor is not None and recipient.pk == actor.pk:
+        return None
+    if recipient.user_id is None or recipient.merged_into_id is not None:
+        return None
+    if not can_see_topic(topic, recipient):
+        return None
+    return Notification.objects.create(
+        recipient=recipient, verb=verb, topic=topic, reply=reply, actor=actor
+    )
+
+
+def notify_mentions(
+    mentioned: dict[str, Member], topic: Topic, *, actor: Member, reply: Reply | None
+) -> None:
+    """A `mention` activity (target: the mentioned member) and a notice, once per post and person."""
+    where = f"reply:{reply.pk}" if reply is not None else f"topic:{topic.pk}"
+    for member in mentioned.values():
+        if member.pk == actor.pk:
+            continue
+        already = Notification.objects.filter(
+            recipient=member, verb=NotificationVerb.MENTION, topic=topic, reply=reply
+        ).exists()
+        record(actor, "mention", f"mention:{where}:{member.pk}", topic, target=member)
+        if not already:
+            notify(member, NotificationVerb.MENTION, topic, actor=actor, reply=reply)

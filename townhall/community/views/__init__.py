@@ -1,0 +1,1 @@
+"""Community pages (pages.py) and the forms' POST targets (actions.py)."""

@@ -1,0 +1,234 @@
+"""Community pages: the board index, a board, a topic, the new-topic form, the team's
+queues and the member's notifications. Every read goes through the selectors, which
+apply board visibility."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from townhall.accounts.permissions import member_for
+from townhall.community import selectors, services
+from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
+from townhall.community.models import IdeaStatus, TopicKind, duration_text
+from townhall.community.permissions import (
+    can_accept_solution,
+    can_edit_article,
+    can_edit_reply,
+    can_set_idea_status,
+    is_team,
+)
+from townhall.community.views.common import (
+    acting_member,
+    board_or_404,
+    reply_or_404,
+    topic_or_404,
+)
+
+
+def _chrome(viewer: Any, section: str = "boards", **context: Any) -> dict[str, Any]:
+    """Context every community page has: the nav item, the team flag, unread notices."""
+    return {
+        "nav": "community",
+        "section": section,
+        "is_team": is_team(viewer),
+        "unread": selectors.unread_count(viewer),
+        **context,
+    }
+
+
+@require_GET
+def board_index(request: HttpRequest) -> HttpResponse:
+    """Every board the visitor may read, with sub-boards and topic counts."""
+    viewer = member_for(request.user)
+    return render(
+        request, "community/index.html", _chrome(viewer, entries=selectors.board_index(viewer))
+    )
+
+
+@require_GET
+def board_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A board's topics, filtered by kind, solved state, idea status and tag, 25 a page."""
+    viewer = member_for(request.user)
+    board = board_or_404(slug, viewer)
+    kinds = {k.value for k in TopicKind}
+    filters = selectors.TopicFilters(
+        kind=request.GET.get("kind", "") if request.GET.get("kind") in kinds else "",
+        solved=request.GET.get("solved", "") if request.GET.get("solved") in {"yes", "no"} else "",
+        tag=request.GET.get("tag", "")[:50],
+        idea_status=request.GET.get("status", "")
+        if request.GET.get("status") in IdeaStatus.values
+        else "",
+    )
+    page = selectors.board_topics(board, viewer, filters, request.GET.get("page"))
+    context = _chrome(
+        viewer,
+        board=board,
+        page=page,
+        filters=filters,
+        kinds=board.allowed_kind_choices,
+        statuses=IdeaStatus.choices,
+        tags=selectors.board_tags(board),
+        children=list(selectors.visible_boards(viewer).filter(parent=board)),
+    )
+    return render(request, "community/board.html", context)
+
+
+@require_GET
+def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
+    """A topic: its status above the fold, the solution and official response pinned
+    under it, then every reply, and the reply form."""
+    viewer = member_for(request.user)
+    topic = topic_or_404(topic_id, viewer)
+    data = selectors.topic_page(topic, viewer)
+    team = is_team(viewer)
+    context = _chrome(
+        viewer,
+        topic=topic,
+        data=data,
+        board=topic.board,
+        reply_form=ReplyForm() if viewer else None,
+        can_accept=can_accept_solution(topic, viewer),
+        can_set_status=topic.is_idea and can_set_idea_status(viewer),
+        status_form=IdeaStatusForm(initial={"status": topic.idea_status})
+        if topic.is_idea and team
+        else None,
+        can_edit_article=can_edit_article(topic, viewer),
+        can_promote=topic.is_solved and team and not data.promoted_to,
+        viewer_id=viewer.pk if viewer else None,
+        topic_likeable=viewer is not None and topic.author_id != viewer.pk,
+        is_moderator=viewer is not None and viewer.is_staff_role,
+        time_to_first_reply=duration_text(topic.time_to_first_reply),
+        time_to_solution=duration_text(topic.time_to_solution),
+    )
+    return render(request, "community/topic.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_topic(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start a topic: only the kinds the board allows (and articles only for the team)."""
+    member = acting_member(request)
+    board = board_or_404(slug, member)
+    form = TopicForm(
+        request.POST or None,
+        board=board,
+        member=member,
+        initial={"kind": request.GET.get("kind", "")},
+    )
+    if not form.fields["kind"].choices:
+        raise PermissionDenied("You cannot start a topic on this board.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            topic = services.create_topic(
+                board,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                tags=form.tag_names(),
+                by=member,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        else:
+            messages.success(request, "Posted.")
+            return redirect(topic.get_absolute_url())
+    return render(request, "community/new_topic.html", _chrome(member, board=board, form=form))
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The team's queues: overdue first responses, unanswered topics, unsolved questions."""
+    viewer = acting_member(request)
+    if not is_team(viewer):
+        raise PermissionDenied("The queues are for employees and moderators.")
+    tab = request.GET.get("tab", "overdue")
+    if tab not in {"overdue", "unanswered", "unsolved"}:
+        tab = "overdue"
+    rows = {
+        "overdue": selectors.overdue,
+        "unanswered": selectors.unanswered,
+        "unsolved": selectors.unsolved,
+    }[tab](viewer)
+    page = Paginator(rows, selectors.QUEUE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "community/queue.html", _chrome(viewer, "queue", tab=tab, page=page))
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The member's notices about topics they can still read, newest first."""
+    viewer = acting_member(request)
+    page = Paginator(selectors.notifications_for(viewer), 30).get_page(request.GET.get("page"))
+    return render(
+        request, "community/notifications.html", _chrome(viewer, "notifications", page=page)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
+    member = acting_member(request)
+    reply = reply_or_404(reply_id, member)
+    if not can_edit_reply(reply, member):
+        raise PermissionDenied("Only the author or a moderator can edit this reply.")
+    form = ReplyForm(request.POST or None, initial={"body": reply.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_reply(reply, body=form.cleaned_data["body"], by=member)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        else:
+            messages.success(request, "Reply updated.")
+            return redirect(f"{reply.topic.get_absolute_url()}#reply-{reply.pk}")
+    return render(request, "community/reply_edit.html", _chrome(member, reply=reply, form=form))
+
+
+@require_GET
+def reply_history(request: HttpRequest, reply_id: int) -> HttpResponse:
+    viewer = member_for(request.user)
+    reply = reply_or_404(reply_id, viewer)
+    return render(
+        request,
+        "community/reply_history.html",
+        _chrome(viewer, reply=reply, revisions=list(reply.revisions.select_related("edited_by"))),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def article_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
+    member = acting_member(request)
+    topic = topic_or_404(topic_id, member)
+    if not can_edit_article(topic, member):
+        raise PermissionDenied("Only the author and the team edit articles.")
+    form = ArticleForm(request.POST or None, initial={"title": topic.title, "body": topic.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_article(topic, by=member, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        else:
+            messages.success(request, "Article saved as a new revision.")
+            return redirect(topic.get_absolute_url())
+    return render(request, "community/article_edit.html", _chrome(member, topic=topic, form=form))
+
+
+@require_GET
+def article_revisions(request: HttpRequest, topic_id: int) -> HttpResponse:
+    viewer = member_for(request.user)
+    topic = topic_or_404(topic_id, viewer)
+    revisions = list(topic.revisions.select_related("edited_by"))
+    return render(
+        request,
+        "community/article_revisions.html",
+        _chrome(viewer, topic=topic, revisions=revisions),
+    )

@@ -1,0 +1,1 @@
+"""Groups: niche sub-communities that are public, private (join requests) or secret (invite only)."""
