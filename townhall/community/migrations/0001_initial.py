@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import townhall.community.models
 from django.db import migrations, models
+
+import townhall.community.models
 
 
 class Migration(migrations.Migration):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from townhall.community import selectors, services
 from townhall.community.forms import IdeaStatusForm, ReplyForm
-from townhall.community.models import Like, Topic, Vote
+from townhall.community.models import Like, Reply, Topic, Vote
 from townhall.community.views.common import (
     acting_member,
     attempt,
@@ -22,6 +22,7 @@ from townhall.community.views.common import (
     reply_or_404,
     topic_or_404,
 )
+from townhall.core.models import Member
 
 
 def _back(topic: Topic, anchor: str = "") -> HttpResponse:
@@ -53,24 +54,35 @@ def _like_response(
     )
 
 
+def _toggle_like(
+    request: HttpRequest,
+    member: Member,
+    content: Topic | Reply,
+    *,
+    key: str,
+    label: str,
+    back: HttpResponse,
+) -> HttpResponse:
+    """Like or unlike a topic or a reply; htmx gets the button back, others the page."""
+    field = "topic" if key.startswith("topic-") else "reply"
+    liked = Like.objects.filter(member=member, **{field: content}).exists()
+    verb = services.unlike if liked else services.like
+    count = attempt(request, lambda: verb(content, by=member))
+    if is_htmx(request) and count is not None:
+        return _like_response(
+            request, liked=not liked, count=count, url=request.path, key=key, label=label
+        )
+    return back
+
+
 @login_required
 @require_POST
 def like_topic(request: HttpRequest, topic_id: int) -> HttpResponse:
     member = acting_member(request)
     topic = topic_or_404(topic_id, member)
-    liked = Like.objects.filter(member=member, topic=topic).exists()
-    verb = services.unlike if liked else services.like
-    count = attempt(request, lambda: verb(topic, by=member))
-    if is_htmx(request) and count is not None:
-        return _like_response(
-            request,
-            liked=not liked,
-            count=count,
-            url=request.path,
-            key=f"topic-{topic.pk}",
-            label="this topic",
-        )
-    return _back(topic)
+    return _toggle_like(
+        request, member, topic, key=f"topic-{topic.pk}", label="this topic", back=_back(topic)
+    )
 
 
 @login_required
@@ -78,19 +90,14 @@ def like_topic(request: HttpRequest, topic_id: int) -> HttpResponse:
 def like_reply(request: HttpRequest, reply_id: int) -> HttpResponse:
     member = acting_member(request)
     reply = reply_or_404(reply_id, member)
-    liked = Like.objects.filter(member=member, reply=reply).exists()
-    verb = services.unlike if liked else services.like
-    count = attempt(request, lambda: verb(reply, by=member))
-    if is_htmx(request) and count is not None:
-        return _like_response(
-            request,
-            liked=not liked,
-            count=count,
-            url=request.path,
-            key=f"reply-{reply.pk}",
-            label=f"the reply by {reply.author}",
-        )
-    return _back(reply.topic, f"#reply-{reply.pk}")
+    return _toggle_like(
+        request,
+        member,
+        reply,
+        key=f"reply-{reply.pk}",
+        label=f"the reply by {reply.author}",
+        back=_back(reply.topic, f"#reply-{reply.pk}"),
+    )
 
 
 @login_required
