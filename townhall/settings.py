@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "townhall.identity",
     "townhall.groups",
     "townhall.community",
+    "townhall.analytics",
     "townhall.api",
 ]
 

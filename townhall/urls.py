@@ -14,5 +14,6 @@ urlpatterns = [
     path("sources/", include("townhall.connectors.urls")),
     path("groups/", include("townhall.groups.urls")),
     path("community/", include("townhall.community.urls")),
+    path("analytics/", include("townhall.analytics.urls")),
     path("", include("townhall.web.urls")),
 ]

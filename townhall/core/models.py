@@ -344,3 +344,104 @@ class QuarantinedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.origin}:{self.position} — {self.reason[:80]}"
+
+
+# --- Results of the analytics engine ------------------------------------------------------
+# The engine computes these from the activity stream and writes them through
+# core.services.scores / core.services.segments; places and pages only read them.
+
+
+class MemberScore(models.Model):
+    """A member's engagement as last computed: love, reach, the combined score and level."""
+
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, primary_key=True, related_name="score"
+    )
+    love = models.FloatField(default=0.0, help_text="The member's own decayed, weighted activity.")
+    reach = models.FloatField(default=0.0, help_text="Influence: what others direct at them.")
+    score = models.FloatField(default=0.0, help_text="Love and reach combined.")
+    level = models.CharField(max_length=32, blank=True, default="")
+    level_since = models.DateTimeField(null=True, blank=True)
+    # A lower level waits out a grace period before it replaces `level`.
+    pending_level = models.CharField(max_length=32, blank=True, default="")
+    pending_since = models.DateTimeField(null=True, blank=True)
+    is_superuser = models.BooleanField(default=False)
+    trend = models.CharField(
+        max_length=16, blank=True, default="", help_text="rising, steady, fading or churn-risk"
+    )
+    pagerank = models.FloatField(null=True, blank=True)
+    betweenness = models.FloatField(null=True, blank=True)
+    cluster = models.IntegerField(null=True, blank=True)
+    explanation = models.JSONField(
+        default=dict, blank=True, help_text="What counted most, for 'why this score'."
+    )
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-score"], name="core_memberscore_score")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.score:.1f} ({self.level or 'no level'})"
+
+
+class MemberChannelScore(models.Model):
+    """A member's score and level within one source (Slack, GitHub, the community space…)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="channel_scores")
+    source = models.CharField(max_length=64, help_text="The source's slug.")
+    love = models.FloatField(default=0.0)
+    reach = models.FloatField(default=0.0)
+    score = models.FloatField(default=0.0)
+    level = models.CharField(max_length=32, blank=True, default="")
+    level_since = models.DateTimeField(null=True, blank=True)
+    pending_level = models.CharField(max_length=32, blank=True, default="")
+    pending_since = models.DateTimeField(null=True, blank=True)
+    is_superuser = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "source"], name="core_channelscore_unique")
+        ]
+        indexes = [models.Index(fields=["source", "-score"], name="core_channelscore_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}@{self.source}: {self.score:.1f}"
+
+
+class Segment(models.Model):
+    """A saved filter over members; the analytics engine keeps its memberships current."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=NAME_MAX)
+    description = models.TextField(blank=True, default="")
+    definition = models.JSONField(default=dict, help_text="The filter, see docs/segments.md.")
+    created_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    member_count = models.PositiveIntegerField(default=0)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMembership(models.Model):
+    """A member in a segment, as of the last evaluation."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="segment_memberships")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "member"], name="core_segment_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in {self.segment_id}"

@@ -1,0 +1,1 @@
+"""Community analytics: the columnar snapshot, Ibis pipelines, engines, the network graph."""

@@ -1,0 +1,148 @@
+"""Engines: where Ibis expressions run — DuckDB in-process by default, Spark for scale.
+
+`connect("duckdb")` or `connect("spark", master="local[2]")` returns an `Engine`;
+`engine.load(...)` binds Arrow tables (from the snapshot or from a test) as `Tables`;
+`engine.execute(expr)` runs a pipeline and returns a pandas DataFrame (results are
+small: one row per member, per edge or per day).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from townhall.analytics.tables import (
+    ACTIVITIES_SCHEMA,
+    KINDS_SCHEMA,
+    MEMBERS_SCHEMA,
+    SOURCES_SCHEMA,
+    Tables,
+)
+
+ENGINES = ("duckdb", "spark")
+
+
+class EngineUnavailable(RuntimeError):
+    """The requested engine cannot start here (e.g. PySpark or Java missing)."""
+
+
+@dataclass
+class Engine:
+    """One Ibis backend and how to feed it."""
+
+    name: str
+    con: Any
+    _counter: int = field(default=0, repr=False)
+
+    def table(self, name: str, data: pa.Table) -> ir.Table:
+        """Register an Arrow table under a fresh name and return it as an Ibis table."""
+        self._counter += 1
+        unique = f"{name}_{self._counter}"
+        if self.name == "spark":
+            # A temporary view over an in-memory DataFrame: nothing is written to disk
+            # (a managed table would be copied into the warehouse directory).
+            session = self.con._session
+            frame = session.createDataFrame(data, schema=_spark_schema(data.schema))
+            frame.createOrReplaceTempView(unique)
+            return self.con.table(unique)
+        return self.con.create_table(unique, data, overwrite=True)
+
+    def load(
+        self,
+        *,
+        activities: pa.Table,
+        members: pa.Table,
+        kinds: pa.Table,
+        sources: pa.Table,
+        as_of: datetime,
+    ) -> Tables:
+        """Bind the four input tables (in the schemas of tables.py) as `Tables`."""
+        return Tables(
+            activities=self.table("activities", activities),
+            members=self.table("members", members),
+            kinds=self.table("kinds", kinds),
+            sources=self.table("sources", sources),
+            as_of=as_of,
+        )
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        """Run an expression and return its rows."""
+        return self.con.to_pandas(expr)
+
+
+def connect(name: str = "duckdb", *, master: str | None = None) -> Engine:
+    """Start an engine: "duckdb" (in-process) or "spark" (local[*] or a cluster URL)."""
+    if name == "duckdb":
+        return Engine("duckdb", ibis.duckdb.connect())
+    if name == "spark":
+        return Engine("spark", ibis.pyspark.connect(spark_session(master)))
+    raise ValueError(f"Unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+
+
+def spark_session(master: str | None = None) -> Any:
+    """A SparkSession (shared within the process), or EngineUnavailable saying why not."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as error:  # pragma: no cover - depends on the install
+        raise EngineUnavailable(
+            "PySpark is not installed: install the project's dependencies "
+            "(pip install -e .) or run with --engine duckdb."
+        ) from error
+    # Spark binds to the machine's hostname address by default, which may not resolve.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    try:
+        return (
+            SparkSession.builder.master(master or "local[2]")
+            .appName("townhall-analytics")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "4")
+            # Not the current directory: a checkout must not fill with Spark's tables.
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="townhall-spark-"))
+            .getOrCreate()
+        )
+    except Exception as error:  # Java missing, cluster unreachable…
+        raise EngineUnavailable(f"Spark could not start: {error}") from error
+
+
+def empty(schema: ibis.Schema) -> pa.Table:
+    """An empty Arrow table with one of the tables.py schemas."""
+    return schema.to_pyarrow().empty_table()
+
+
+SCHEMAS = {
+    "activities": ACTIVITIES_SCHEMA,
+    "members": MEMBERS_SCHEMA,
+    "kinds": KINDS_SCHEMA,
+    "sources": SOURCES_SCHEMA,
+}
+
+
+def _spark_schema(schema: pa.Schema) -> Any:
+    """The Spark schema for an Arrow schema (Spark cannot infer types of all-null columns)."""
+    from pyspark.sql import types as T
+
+    def spark_type(arrow_type: pa.DataType) -> Any:
+        if pa.types.is_int64(arrow_type):
+            return T.LongType()
+        if pa.types.is_int32(arrow_type):
+            return T.IntegerType()
+        if pa.types.is_floating(arrow_type):
+            return T.DoubleType()
+        if pa.types.is_boolean(arrow_type):
+            return T.BooleanType()
+        if pa.types.is_timestamp(arrow_type):
+            return T.TimestampType()
+        if pa.types.is_date(arrow_type):
+            return T.DateType()
+        return T.StringType()
+
+    return T.StructType([T.StructField(f.name, spark_type(f.type), nullable=True) for f in schema])

@@ -1,0 +1,7 @@
+"""Analytics pages: dashboards, the network, segments, member score and network fragments."""
+
+from django.urls import path  # noqa: F401  (patterns are added by the pages' modules)
+
+app_name = "analytics"
+
+urlpatterns: list = []
