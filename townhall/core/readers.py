@@ -32,7 +32,7 @@ RECORD_FIELDS = {
     "conversation_id",
     "parent_id",
 }
-PERSON_FIELDS = {"external_id", "username", "email", "name", "url", "avatar_url"}
+PERSON_FIELDS = {"external_id", "username", "email", "name", "url", "avatar_url", "organization"}
 TEMPLATE_FIELD_RE = re.compile(r"\{([^{}]+)\}")
 
 

@@ -46,6 +46,9 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
     name: str | None = None
     url: str | None = None
     avatar_url: str | None = None
+    # The company the account names on its profile (GitHub's `company`, a CRM field…):
+    # links a new member to an Organization when no work email domain does.
+    organization: str | None = None
     is_bot: bool = False
 
     def __post_init__(self) -> None:
@@ -65,6 +68,8 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
         name = self.name
         if name is not None:
             name = self.name = name.strip() or None
+        if self.organization is not None:
+            self.organization = self.organization.strip() or None
         if (
             (external_id is not None and len(external_id) > EXTERNAL_ID_MAX)
             or (username is not None and len(username) > NAME_MAX)
@@ -72,6 +77,7 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
             or (email is not None and len(email) > 254)
             or (self.url is not None and len(self.url) > URL_MAX)
             or (self.avatar_url is not None and len(self.avatar_url) > URL_MAX)
+            or (self.organization is not None and len(self.organization) > NAME_MAX)
         ):
             self._raise_for_length()
         if not (external_id or email or username):
@@ -80,7 +86,7 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
     def _raise_for_length(self) -> None:
         """Name the first field that is too long (the rare path, so it may be slow)."""
         _check_length("external_id", self.external_id, EXTERNAL_ID_MAX)
-        for field in ("username", "name"):
+        for field in ("username", "name", "organization"):
             _check_length(field, getattr(self, field), NAME_MAX)
         _check_length("email", self.email, 254)
         _check_length("url", self.url, URL_MAX)

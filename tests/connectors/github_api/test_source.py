@@ -7,7 +7,7 @@ import pytest
 from tests.connectors.replay import Recording
 from townhall.connectors.github.api import GitHubApi, GitHubApiConfig
 from townhall.connectors.services import save_connection, sync_connection
-from townhall.core.models import Activity
+from townhall.core.models import Activity, Identity, Organization
 from townhall.core.services.imports import SourceFailure
 
 from .contract import DISCUSSIONS, FIXTURES, REST, config, recording
@@ -264,3 +264,40 @@ def test_sync_stores_activities_and_the_token_encrypted(db):
     assert result.created == Activity.objects.count() == 34
     connection.refresh_from_db()
     assert connection.cursor["acme/engine"]["issues"] == "2026-03-05T08:12:31Z"
+
+
+PROFILES = FIXTURES / "profiles__acme-engine.json"
+
+
+def test_profiles_read_once_each_carry_name_email_and_company():
+    github, replay = source(REST, PROFILES, profiles=True, discussions=False)
+    records = list(github.read())
+    people = {r.actor.username: r.actor for r in records} | {
+        r.target.username: r.target for r in records if r.target
+    }
+    assert people["octo-ana"].name == "Ana Oliveira"
+    assert people["octo-ana"].email == "ana.oliveira@gmail.com"
+    assert people["octo-ana"].organization == "Globex Corporation"
+    assert people["bo-chen"].organization == "@globex"
+    # GitHub answers 404 for an account it no longer shows: the short profile is kept.
+    assert people["cyrille"].username == "cyrille" and people["cyrille"].organization is None
+    # Bots are never looked up, and each person once however often they act.
+    profile_reads = [u for u in replay.requests if u.count("/") == 4 and "/users/" in u]
+    assert not any("dependabot" in u for u in profile_reads)
+    assert len(profile_reads) == len(set(profile_reads))
+
+
+def test_profile_companies_become_organizations_when_no_work_email_says(db):
+    connection = save_connection(
+        GitHubApi,
+        GitHubApiConfig.model_validate({**config(), "profiles": True, "discussions": False}),
+    )
+    sync_connection(connection, transport=Recording(REST, PROFILES).transport())
+    ana = Identity.objects.select_related("member__organization").get(username="octo-ana")
+    bo = Identity.objects.select_related("member__organization").get(username="bo-chen")
+    zed = Identity.objects.select_related("member__organization").get(username="zed-ops")
+    # "Globex Corporation" and "@globex" are one organization; "@acme" is another.
+    assert ana.member.organization == bo.member.organization
+    assert ana.member.organization.name == "Globex Corporation"
+    assert zed.member.organization.name == "Acme"
+    assert Organization.objects.count() == 2

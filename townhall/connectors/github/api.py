@@ -80,6 +80,9 @@ class GitHubApiConfig(SourceConfig):
     reviews: bool = True
     #: Read GitHub Discussions (GraphQL): discussions, comments, replies, accepted answers.
     discussions: bool = True
+    #: Read each person's public profile once (a request each): their name, public email
+    #: and company, which link them to an organization and help identity resolution.
+    profiles: bool = False
 
     @field_validator("repositories")
     @classmethod
@@ -197,6 +200,7 @@ class GitHubApi(Source):
             label="GitHub",
         )
         self._people: dict[str, Person | None] = {}  # login (lower case) → person
+        self._profiled: set[str] = set()  # logins whose full profile has been read
         try:
             for repository in config.repositories:
                 yield from RepositorySync(self, repository).read()
@@ -208,14 +212,23 @@ class GitHubApi(Source):
 
     def person(self, user: dict[str, Any] | None) -> Person | None:
         person = person_from_user(user)
-        if person is not None and person.username:
-            self._people.setdefault(person.username.lower(), person)
+        if person is None or not person.username:
+            return person
+        key = person.username.lower()
+        if self.github_config.profiles and not person.is_bot:
+            # The profile is read once; a mention may have read it already.
+            known = self._people.get(key)
+            if key not in self._profiled:
+                known = self.mentioned_person(person.username, refresh=True) or person
+                self._profiled.add(key)
+            return known or person
+        self._people.setdefault(key, person)
         return person
 
-    def mentioned_person(self, login: str) -> Person | None:
+    def mentioned_person(self, login: str, *, refresh: bool = False) -> Person | None:
         """The account a mention names, or None when GitHub knows no such login."""
         key = login.lower()
-        if key not in self._people:
+        if refresh or key not in self._people:
             try:
                 user = self.api.get_json(f"/users/{login}")
             except SourceFailure:
@@ -223,6 +236,7 @@ class GitHubApi(Source):
                     raise
                 user = None
             self._people[key] = person_from_user(user)
+            self._profiled.add(key)
         return self._people[key]
 
     @property

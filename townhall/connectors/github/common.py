@@ -28,15 +28,22 @@ def is_bot_login(login: str) -> bool:
 
 
 def person_from_user(user: Mapping[str, Any] | None) -> Person | None:
-    """A Person from a REST user object (`id`, `login`, `html_url`, `avatar_url`, `type`)."""
+    """A Person from a REST user object (`id`, `login`, `html_url`, `avatar_url`, `type`;
+    on full profiles also `name`, `email` and `company`)."""
     if not user or user.get("id") is None:
         return None
     login = user.get("login") or ""
+    # A full profile (`GET /users/{login}`) also has the name, the public email and the
+    # company; the short user objects inside issues and comments do not.
+    email = user.get("email") or None
     return Person(
         external_id=str(user["id"]),
         username=login or None,
+        name=user.get("name") or None,
+        email=email if email and "@" in email else None,
         url=user.get("html_url") or (f"{WEB}/{login}" if login else None),
         avatar_url=user.get("avatar_url") or None,
+        organization=(user.get("company") or "").strip() or None,
         is_bot=user.get("type") == "Bot" or is_bot_login(login),
     )
 

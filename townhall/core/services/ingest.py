@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -371,15 +372,19 @@ def _resolve_identities(
 
     new_keys = [key for key in people if key not in refs]
     if not new_keys:
+        _fill_organizations(people, refs)
         return keys, refs, 0, 0
     organizations = _organizations_for([people[key].email for key in new_keys])
+    named = _organizations_named([people[key].organization for key in new_keys])
     members = [
         Member(
             display_name=people[key].display_name[:255],
             primary_email=people[key].email or "",
             avatar_url=people[key].avatar_url or "",
             is_bot=people[key].is_bot,
-            organization_id=organizations.get(_domain(people[key].email)),
+            # A work email's domain says more than a self-declared company field.
+            organization_id=organizations.get(_domain(people[key].email))
+            or named.get(organization_key(people[key].organization)),
         )
         for key in new_keys
     ]
@@ -409,7 +414,25 @@ def _resolve_identities(
     orphans = [m.pk for m in members if m.pk not in used_members]
     if orphans:
         Member.objects.filter(pk__in=orphans).delete()
+    _fill_organizations({key: people[key] for key in people if key not in new_keys}, refs)
     return keys, refs, created_identities, created_identities
+
+
+def _fill_organizations(people: dict[IdentityKey, Person], refs: IdentityRefs) -> None:
+    """Link known members without an organization to the one their account names."""
+    # Rare: only records that carry a company field get here, so a query per batch is fine.
+    by_key: dict[str, set[int]] = {}
+    for key, person in people.items():
+        organization = organization_key(person.organization)
+        if organization and key in refs:
+            by_key.setdefault(organization, set()).add(refs[key][1])
+    if not by_key:
+        return
+    named = _organizations_named(list(by_key))
+    for organization, member_ids in by_key.items():
+        Member.objects.filter(pk__in=member_ids, organization__isnull=True).update(
+            organization_id=named[organization]
+        )
 
 
 def _select_identities(
@@ -469,6 +492,46 @@ def _organizations_for(emails: list[str | None]) -> dict[str, int]:
             ignore_conflicts=True,
         )
         found.update(Organization.objects.filter(domain__in=new).values_list("domain", "id"))
+    return found
+
+
+_LEGAL_SUFFIX_RE = re.compile(
+    r"[\s,]+(inc|incorporated|llc|ltd|limited|gmbh|ag|sa|sas|bv|corp|corporation|co|plc)\.?$",
+    re.IGNORECASE,
+)
+
+
+def organization_key(name: str | None) -> str:
+    """The comparable form of a company name: `@Acme, Inc.` and `acme` are one organization."""
+    if not name:
+        return ""
+    # GitHub profiles often write the company as its GitHub handle: "@acme".
+    cleaned = " ".join(name.strip().lstrip("@").split())
+    cleaned = _LEGAL_SUFFIX_RE.sub("", cleaned).strip(" ,.")
+    return cleaned.casefold()
+
+
+def _organizations_named(names: list[str | None]) -> dict[str, int]:
+    """Organization ids by `organization_key`, created for company names not seen before."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        key = organization_key(name)
+        if key and key not in wanted and name:
+            display = " ".join(name.strip().lstrip("@").split())
+            if name.strip().startswith("@"):  # a handle ("@acme-labs") reads as "Acme Labs"
+                display = display.replace("-", " ").title()
+            wanted[key] = display[:255]
+    if not wanted:
+        return {}
+    # Organizations are few (thousands); matching their names in Python keeps the rule
+    # identical on SQLite and PostgreSQL.
+    found: dict[str, int] = {}
+    for pk, name in Organization.objects.values_list("id", "name").order_by("id"):
+        key = organization_key(name)
+        if key in wanted:
+            found.setdefault(key, pk)
+    for key in sorted(wanted.keys() - found.keys()):
+        found[key] = Organization.objects.create(name=wanted[key]).pk
     return found
 
 
