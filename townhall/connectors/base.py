@@ -76,13 +76,14 @@ class Source(ABC):
         *,
         cursor: dict[str, Any] | None = None,
         transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
         self.source_slug = config.slug(self.default_source)
         self.cursor: dict[str, Any] = dict(cursor or {})
         self.transport = transport
-        #: How the source waits (rate limits, backoff); tests replace it with a no-op.
-        self.sleep: Callable[[float], None] = time.sleep
+        #: How the source waits (rate limits, backoff); tests pass a no-op.
+        self.sleep = sleep
 
     @classmethod
     def config_from_target(cls, target: str) -> SourceConfig:

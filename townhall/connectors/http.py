@@ -122,6 +122,55 @@ class ApiClient:
         self.client.close()
 
 
+class AdaptingTransport(httpx.BaseTransport):
+    """Wraps the real (or a recorded) transport so that a service's own ways of saying
+    "slow down" reach ApiClient as what it understands: a 429 with a wait.
+
+    Subclasses override `adapt()`. `last_status` is the status of the last answer as the
+    service gave it, so a caller can tell a 404 from other failures.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
+        self.inner = inner or httpx.HTTPTransport()
+        self.last_status = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        self.last_status = response.status_code
+        return self.adapt(request, response)
+
+    def adapt(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """The answer ApiClient should see; the service's own by default."""
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def as_rate_limited(
+    response: httpx.Response, request: httpx.Request, *, wait: float | str | None = None
+) -> httpx.Response:
+    """The same answer as a 429, which ApiClient waits out; `wait` becomes Retry-After."""
+    response.read()
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    }
+    if wait is not None:
+        headers["retry-after"] = str(wait)
+    return httpx.Response(429, headers=headers, content=response.content, request=request)
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The answer's JSON body, or None when it has none (read first if streamed)."""
+    response.read()
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 def _is_rate_limited(response: httpx.Response) -> bool:
     # GitHub answers 403 with X-RateLimit-Remaining: 0 when the limit is spent.
     return response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0"

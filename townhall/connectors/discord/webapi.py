@@ -9,7 +9,6 @@ is not refused) and fills in `Retry-After` from the body when a proxy dropped it
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from urllib.parse import quote
 import httpx
 import msgspec
 
-from townhall.connectors.http import ApiClient
+from townhall.connectors.http import AdaptingTransport, ApiClient, as_rate_limited, json_or_none
 from townhall.core.records import InvalidRecord, Person
 from townhall.core.services.imports import SourceFailure
 
@@ -134,26 +133,23 @@ def emoji_path(emoji: Emoji) -> str:
     return quote(emoji.name or "", safe="")
 
 
-class Transport(httpx.BaseTransport):
-    """Wraps the real (or a replayed) transport to honour Discord's bucket headers."""
+class Transport(AdaptingTransport):
+    """Discord's rate limits as ApiClient understands them: a 429 whose wait is only in
+    its body (`retry_after`, which beats the bucket's reset headers) gets a
+    `Retry-After`; when a bucket is spent (`X-RateLimit-Remaining: 0`), waits
+    `X-RateLimit-Reset-After` before the next request."""
 
     def __init__(self, inner: httpx.BaseTransport, sleep: Callable[[float], None]) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.sleep = sleep
-        self.last_status = 0
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        self.last_status = response.status_code
+    def adapt(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         headers = response.headers
         if response.status_code == 429 and "retry-after" not in headers:
-            response.read()
-            try:
-                wait = json.loads(response.content).get("retry_after")
-            except (ValueError, AttributeError):
-                wait = None
+            body = json_or_none(response)
+            wait = body.get("retry_after") if isinstance(body, dict) else None
             if isinstance(wait, int | float):
-                headers["Retry-After"] = str(wait)
+                return as_rate_limited(response, request, wait=wait)
         elif response.status_code < 400 and headers.get("x-ratelimit-remaining") == "0":
             try:
                 wait = float(headers.get("x-ratelimit-reset-after", ""))
@@ -162,9 +158,6 @@ class Transport(httpx.BaseTransport):
             if wait:
                 self.sleep(min(wait, MAX_BUCKET_WAIT))
         return response
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 class DiscordWebApi:

@@ -45,9 +45,7 @@ Cursor: `last_post_id` (the highest post id whose records were all yielded),
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -57,7 +55,7 @@ import httpx
 from pydantic import SecretStr, field_validator
 
 from townhall.connectors.base import Capability, Source, SourceConfig
-from townhall.connectors.http import ApiClient
+from townhall.connectors.http import AdaptingTransport, ApiClient, as_rate_limited, json_or_none
 from townhall.connectors.registry import register
 from townhall.core.records import ActivityRecord, Person
 from townhall.core.services.imports import SourceFailure
@@ -90,35 +88,18 @@ class DiscourseApiConfig(SourceConfig):
         return value
 
 
-class DiscourseTransport(httpx.BaseTransport):
-    """Adapts Discourse's answers to ApiClient: a 429 that gives its wait only in the
-    body (`extras.wait_seconds`) gets a `Retry-After`; the last status is remembered so
-    a 404 can be told from other failures."""
+class DiscourseTransport(AdaptingTransport):
+    """Discourse's rate limit as ApiClient understands it: a 429 that gives its wait only
+    in the body (`extras.wait_seconds`) gets a `Retry-After`."""
 
-    def __init__(self, inner: httpx.BaseTransport | None) -> None:
-        self.inner = inner or httpx.HTTPTransport()
-        self.last_status = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        self.last_status = response.status_code
+    def adapt(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         if response.status_code == 429 and "retry-after" not in response.headers:
-            response.read()
-            try:
-                wait = json.loads(response.content)["extras"]["wait_seconds"]
-            except (ValueError, KeyError, TypeError):
-                return response
-            headers = {
-                k: v
-                for k, v in response.headers.items()
-                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-            }
-            headers["retry-after"] = str(wait)
-            return httpx.Response(429, headers=headers, content=response.content, request=request)
+            body = json_or_none(response)
+            extras = body.get("extras") if isinstance(body, dict) else None
+            wait = extras.get("wait_seconds") if isinstance(extras, dict) else None
+            if isinstance(wait, int | float):
+                return as_rate_limited(response, request, wait=wait)
         return response
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 @register
@@ -130,17 +111,6 @@ class DiscourseApi(Source):
     default_source = "discourse"
     capabilities = frozenset({Capability.LIVE_API, Capability.INCREMENTAL})
     config_schema = DiscourseApiConfig
-
-    def __init__(
-        self,
-        config: SourceConfig,
-        *,
-        cursor: dict[str, Any] | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(config, cursor=cursor, transport=transport)
-        self.sleep = sleep
 
     @property
     def discourse_config(self) -> DiscourseApiConfig:

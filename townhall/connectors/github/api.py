@@ -43,8 +43,7 @@ and `discussions` (the latest `updatedAt` whose records were all yielded).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -53,7 +52,7 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from townhall.connectors.base import Capability, Source, SourceConfig
-from townhall.connectors.http import ApiClient
+from townhall.connectors.http import AdaptingTransport, ApiClient, as_rate_limited, json_or_none
 from townhall.connectors.registry import register
 from townhall.core.records import ActivityRecord, Person
 from townhall.core.services.imports import SourceFailure
@@ -90,28 +89,23 @@ class GitHubApiConfig(SourceConfig):
         return ["/".join(split_repository(item)) for item in value]
 
 
-class GitHubTransport(httpx.BaseTransport):
-    """Wraps the real (or recorded) transport to adapt GitHub's answers to ApiClient.
+class GitHubTransport(AdaptingTransport):
+    """GitHub's rate limits as ApiClient understands them.
 
     GitHub signals a secondary rate limit with a 403 and `Retry-After` (or only its
     message), which ApiClient would take for a refusal; answering it as a 429 makes
-    ApiClient wait and retry. The GraphQL API answers a spent rate limit with a 200
-    whose `errors` say `RATE_LIMITED`: that becomes a 429 too (ApiClient then waits
-    until `X-RateLimit-Reset`). It also remembers the last status, so a caller can tell
-    a 404 from other failures.
+    ApiClient wait and retry (`Retry-After` 60 s when GitHub gives none). The GraphQL API
+    answers a spent rate limit with a 200 whose `errors` say `RATE_LIMITED`: that
+    becomes a 429 too, which ApiClient waits out until `X-RateLimit-Reset`.
     """
 
-    def __init__(self, inner: httpx.BaseTransport | None) -> None:
-        self.inner = inner or httpx.HTTPTransport()
-        self.last_status = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        self.last_status = response.status_code
+    def adapt(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         if response.status_code == 403 and response.headers.get("x-ratelimit-remaining") != "0":
             response.read()
             if "retry-after" in response.headers or b"secondary rate limit" in response.content:
-                return _as_429(response, request)
+                return as_rate_limited(
+                    response, request, wait=response.headers.get("retry-after", "60")
+                )
         elif (
             response.status_code == 200
             and request.method == "POST"
@@ -119,35 +113,18 @@ class GitHubTransport(httpx.BaseTransport):
         ):
             response.read()
             if b"RATE_LIMITED" in response.content and _graphql_rate_limited(response):
-                return _as_429(response, request)
+                reset_known = "x-ratelimit-reset" in response.headers
+                return as_rate_limited(response, request, wait=None if reset_known else "60")
         return response
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def _graphql_rate_limited(response: httpx.Response) -> bool:
     """Whether a GraphQL answer's `errors` say the rate limit is spent."""
-    try:
-        answer = response.json()
-    except ValueError:
-        return False
+    answer = json_or_none(response)
     errors = answer.get("errors") if isinstance(answer, dict) else None
     return isinstance(errors, list) and any(
         isinstance(error, dict) and error.get("type") == "RATE_LIMITED" for error in errors
     )
-
-
-def _as_429(response: httpx.Response, request: httpx.Request) -> httpx.Response:
-    """The same answer as a 429, which ApiClient waits out (`Retry-After` 60 s by default)."""
-    headers = {
-        k: v
-        for k, v in response.headers.items()
-        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-    }
-    if "x-ratelimit-reset" not in headers or response.status_code == 403:
-        headers.setdefault("retry-after", "60")
-    return httpx.Response(429, headers=headers, content=response.content, request=request)
 
 
 @register
@@ -159,17 +136,6 @@ class GitHubApi(Source):
     default_source = "github"
     capabilities = frozenset({Capability.LIVE_API, Capability.INCREMENTAL})
     config_schema = GitHubApiConfig
-
-    def __init__(
-        self,
-        config: SourceConfig,
-        *,
-        cursor: dict[str, Any] | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(config, cursor=cursor, transport=transport)
-        self.sleep = sleep
 
     @property
     def github_config(self) -> GitHubApiConfig:

@@ -18,8 +18,7 @@ item without an author that is not marked deleted, and unreadable rows or items.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,9 +69,6 @@ class HackerNewsApiSource(Source):
     default_source = "hackernews"
     capabilities = frozenset({Capability.LIVE_API, Capability.INCREMENTAL})
     config_schema = HackerNewsApiConfig
-
-    #: How retries wait; tests replace it.
-    sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def read(self) -> Iterator[ActivityRecord | Envelope]:
         config = self.config

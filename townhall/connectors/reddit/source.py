@@ -22,8 +22,7 @@ JSON or lack an id or time. Skipped: `more` stubs of comment trees the API did n
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,9 +69,6 @@ class RedditApiSource(Source):
     default_source = "reddit"
     capabilities = frozenset({Capability.LIVE_API, Capability.INCREMENTAL})
     config_schema = RedditApiConfig
-
-    #: How rate-limit waits and retries sleep; tests replace it.
-    sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def read(self) -> Iterator[ActivityRecord | Envelope]:
         config = self.config

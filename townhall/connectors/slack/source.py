@@ -27,7 +27,6 @@ come from users.json / users.list: id, handle (`name`), real or display name, em
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -193,8 +192,6 @@ class SlackApi(Source):
 
     def __init__(self, config: SourceConfig, **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
-        #: Replaced in tests so rate-limit waits cost nothing.
-        self.sleep: Callable[[float], None] = time.sleep
         #: Replaced in tests: decides which threads are still "recent".
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 

@@ -33,12 +33,10 @@ the other files too).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from pydantic import Field, SecretStr, model_validator
 
 from townhall.connectors.base import Capability, FileConfig, Source, SourceConfig
@@ -129,17 +127,8 @@ class StackExchangeApiSource(Source):
     capabilities = frozenset({Capability.LIVE_API, Capability.INCREMENTAL})
     config_schema = StackExchangeApiConfig
 
-    #: How backoffs and retries wait; tests replace it.
-    sleep: Callable[[float], None] = staticmethod(time.sleep)
-
-    def __init__(
-        self,
-        config: SourceConfig,
-        *,
-        cursor: dict[str, Any] | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        super().__init__(config, cursor=cursor, transport=transport)
+    def __init__(self, config: SourceConfig, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
         assert isinstance(config, StackExchangeApiConfig)
         self.site: Site = site_named(config.site)
 

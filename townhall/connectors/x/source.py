@@ -29,7 +29,6 @@ id>`); conversation id = X's `conversation_id`; people keyed by their numeric us
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -166,8 +165,6 @@ class XRecentSearch(Source):
     default_source = "x"
     capabilities = frozenset({Capability.LIVE_API, Capability.INCREMENTAL})
     config_schema = XApiConfig
-    #: Injectable so tests wait for rate limits without waiting.
-    sleep: Callable[[float], None] = staticmethod(time.sleep)
     #: Injectable so tests decide which since_id is too old to search.
     clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
 
