@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "townhall.groups",
     "townhall.community",
     "townhall.analytics",
+    "townhall.roi",
     "townhall.api",
 ]
 
