@@ -7,6 +7,7 @@ and allowed hosts. The README's configuration table lists every variable.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "townhall.groups",
     "townhall.community",
     "townhall.analytics",
+    "townhall.crm",
     "townhall.roi",
     "townhall.api",
 ]
@@ -221,6 +223,14 @@ DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"], ["community", "seed
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))
+
+# CRM amounts are compared in one currency: the base, and what one unit of each other
+# currency is worth in it, e.g. {"EUR": 1.08, "GBP": 1.27}.
+TOWNHALL_CRM_CURRENCY = env("CRM_CURRENCY", "USD").upper()
+try:
+    TOWNHALL_CRM_RATES: dict[str, float] = json.loads(env("CRM_RATES", "{}"))
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(f"TOWNHALL_CRM_RATES is not JSON: {error}") from None
 
 LOGGING = {
     "version": 1,

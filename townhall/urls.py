@@ -15,5 +15,6 @@ urlpatterns = [
     path("groups/", include("townhall.groups.urls")),
     path("community/", include("townhall.community.urls")),
     path("analytics/", include("townhall.analytics.urls")),
+    path("crm/", include("townhall.crm.urls")),
     path("", include("townhall.web.urls")),
 ]
