@@ -282,7 +282,9 @@ def _fit(
                 return lambda features: np.full(len(features), constant)
             with pywarnings.catch_warnings():
                 pywarnings.simplefilter("ignore")
-                fitted = LogisticRegression(C=100.0, solver="newton-cholesky", max_iter=100).fit(xs[rows], ys[rows])
+                fitted = LogisticRegression(C=100.0, solver="newton-cholesky", max_iter=100).fit(
+                    xs[rows], ys[rows]
+                )
             return lambda features: fitted.predict_proba(features)[:, 1]
         linear = LinearRegression().fit(xs[rows], ys[rows])
         return linear.predict

@@ -1,0 +1,133 @@
+"""Cohorts without look-ahead, and the outcomes computed per cohort."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from townhall.core.models import Member
+from townhall.core.records import Person
+from townhall.core.services import ingest
+from townhall.crm.models import Account, Contact, Deal, LinkStatus, Ticket
+from townhall.roi.cohorts import CohortRules, EngagementIndex, classify, engagement_index
+from townhall.roi.outcomes import compute_outcomes, deal_outcomes
+
+RULES = CohortRules(window_days=90, active_threshold=3)
+
+
+def index_of(rows):
+    return EngagementIndex(pd.DataFrame(rows, columns=["account_id", "day", "n"]))
+
+
+def test_an_account_is_classified_only_by_what_happened_before_the_date():
+    index = index_of(
+        [(1, date(2025, 1, 10), 1), (1, date(2025, 3, 1), 5), (2, date(2024, 1, 5), 1)]
+    )
+    accounts = pd.Series([1, 1, 1, 2, 3])
+    dates = pd.Series(
+        [date(2025, 1, 10), date(2025, 2, 1), date(2025, 3, 2), date(2025, 3, 2), date(2025, 3, 2)]
+    )
+    cohorts = classify(accounts, dates, index=index, rules=RULES).tolist()
+    # On the day of its first activity the account was not yet in: that day is not "before".
+    assert cohorts == ["outside", "member", "active", "member", "outside"]
+
+
+def test_activity_older_than_the_window_keeps_membership_but_not_activity():
+    index = index_of([(1, date(2024, 6, 1), 50)])
+    cohort = classify(pd.Series([1]), pd.Series([date(2025, 6, 1)]), index=index, rules=RULES)
+    assert cohort.tolist() == ["member"]
+
+
+def deals(cohort, statuses_days):
+    return pd.DataFrame(
+        [
+            {"cohort": cohort, "status": status, "days": float(days), "amount": 100.0 * (i + 1)}
+            for i, (status, days) in enumerate(statuses_days)
+        ]
+    )
+
+
+def test_sales_cycle_without_censoring_is_the_plain_median_and_mean():
+    frame = deals("active", [("won", d) for d in (10, 20, 30, 40, 50)] + [("lost", 60)] * 5)
+    row = deal_outcomes(frame, min_cohort=5).set_index("cohort").loc["active"]
+    assert row.win_rate == 0.5
+    assert row.median_days_to_close == 50.0  # KM without censoring: the empirical median
+    assert row.rmst_days == pytest.approx(np.mean([10, 20, 30, 40, 50] + [60] * 5))
+    assert row.p_won_by_horizon == pytest.approx(0.5)
+    assert row.median_amount == 300.0
+
+
+def test_open_deals_are_censored_not_dropped_and_lost_deals_compete():
+    closed = [("won", 30)] * 6
+    frame = deals("member", closed + [("open", 200)] * 6)
+    row = deal_outcomes(frame, min_cohort=5).set_index("cohort").loc["member"]
+    # Half the deals won by day 30; the open ones are still running at 200 days.
+    assert row.p_won_by_horizon == pytest.approx(0.5)
+    assert row.rmst_days > 30
+    losing = deal_outcomes(deals("member", closed + [("lost", 20)] * 6), min_cohort=5)
+    assert losing.set_index("cohort").loc["member"].p_won_by_horizon == pytest.approx(0.5)
+
+
+def test_small_cohorts_are_withheld_with_their_count():
+    frame = deals("outside", [("won", 10)] * 3)
+    row = deal_outcomes(frame, min_cohort=10).set_index("cohort").loc["outside"]
+    assert row.withheld == "3 deals; at least 10 are needed"
+    assert pd.isna(row.get("win_rate"))
+
+
+@pytest.mark.django_db
+def test_outcomes_from_the_crm_and_the_activity_stream(make_record):
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    accounts = []
+    for n in range(24):
+        account = Account.objects.create(system="t", external_id=f"A{n}", name=f"Acct {n}")
+        accounts.append(account)
+        email = f"p{n}@acct{n}.example"
+        if n < 12:  # half the accounts have a person who is active in the community
+            ingest(
+                [
+                    make_record(
+                        actor=Person(external_id=f"u{n}", email=email),
+                        occurred_at=start + timedelta(days=d),
+                    )
+                    for d in range(5)
+                ]
+            )
+            member = Member.objects.get(primary_email=email)
+            Contact.objects.create(
+                system="t",
+                external_id=f"C{n}",
+                account=account,
+                email=email,
+                member=member,
+                link_status=LinkStatus.AUTO,
+            )
+        won = n % 3 != 0
+        Deal.objects.create(
+            system="t",
+            external_id=f"D{n}",
+            account=account,
+            status="won" if won else "lost",
+            created_on=date(2025, 2, 1),
+            closed_on=date(2025, 2, 1) + timedelta(days=20 + n),
+            amount_base=Decimal(1000 + n),
+        )
+        Ticket.objects.create(
+            system="t",
+            external_id=f"T{n}",
+            account=account,
+            created_at=datetime(2025, 3, 5, tzinfo=UTC),
+        )
+    index = engagement_index()
+    assert index.count(np.array([accounts[0].pk]), np.array([0]), np.array([10**6])).tolist() == [5]
+    outcomes = compute_outcomes(as_of=date(2025, 12, 31), rules=RULES, min_cohort=5)
+    deals_by = outcomes.deals.set_index("cohort")
+    assert deals_by.loc["active", "deals"] == 12 and deals_by.loc["outside", "deals"] == 12
+    assert deals_by.loc["member", "withheld"] == "0 deals; at least 5 are needed"
+    assert deals_by.loc["active", "win_rate"] == pytest.approx(8 / 12)
+    tickets_by = outcomes.tickets.set_index("cohort")
+    # On 1 March the active accounts' last activity (5 January) is within 90 days.
+    assert tickets_by.loc["active", "tickets_per_account_month"] == 1.0
+    assert tickets_by.loc["outside", "tickets"] == 12
