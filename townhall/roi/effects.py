@@ -76,17 +76,26 @@ class EffectEstimate:
     def ok(self) -> bool:
         return not self.withheld
 
-    def sentence(self, *, unit: str = "", treated: str = "treated", control: str = "others") -> str:
-        """The result in plain words, with its range, e.g. for a report."""
+    def sentence(
+        self,
+        *,
+        unit: str = "",
+        treated: str = "treated",
+        control: str = "others",
+        label: str = "",
+    ) -> str:
+        """The result in plain words, with its range, e.g. for a report; `label` names the
+        outcome (default: its column)."""
+        label = label or self.outcome
         if self.withheld:
-            return f"No estimate for {self.outcome}: {self.withheld}"
+            return f"No estimate for {label}: {self.withheld}"
         assert self.adjusted is not None and self.adjusted_ci is not None
         fmt = _formatter(self.outcome_type, unit)
         low, high = self.adjusted_ci
         level = f"{self.confidence:.0%}"
         adjusted_for = ", ".join(self.covariates) if self.covariates else "nothing"
         return (
-            f"{self.outcome}: {fmt(self.treated_mean)} for {treated} vs "
+            f"{label}: {fmt(self.treated_mean)} for {treated} vs "
             f"{fmt(self.control_mean)} for {control}; after adjusting for {adjusted_for} "
             f"the difference is {fmt(self.adjusted, signed=True)} "
             f"({fmt(low, signed=True)} to {fmt(high, signed=True)}, {level} interval)."
