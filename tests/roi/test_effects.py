@@ -145,3 +145,21 @@ def test_input_that_cannot_be_analysed_gets_a_clear_error(change, message):
             covariates=["size"],
             outcome_type="binary" if message == "binary outcome" else "continuous",
         )
+
+
+def test_influence_function_interval_agrees_with_the_bootstrap_and_covers_the_truth():
+    sim = simulate_accounts(3000, effect=-1.0, seed=11)
+    kwargs = {
+        "treatment": "active",
+        "outcome": "tickets_per_month",
+        "covariates": COVARIATES,
+        "cluster": "account",
+    }
+    boot = estimate_effect(sim.frame, n_bootstrap=150, **kwargs)
+    fast = estimate_effect(sim.frame, n_bootstrap=0, **kwargs)
+    assert fast.adjusted == boot.adjusted
+    low, high = fast.adjusted_ci
+    assert low <= sim.true_att <= high
+    width = lambda r: r.adjusted_ci[1] - r.adjusted_ci[0]  # noqa: E731
+    assert 0.7 < width(fast) / width(boot) < 1.4
+    assert "influence-function interval" in fast.method

@@ -66,16 +66,23 @@ def account_covariates() -> pd.DataFrame:
     return frame
 
 
-def _with_covariates(rows: pd.DataFrame, date_column: str) -> pd.DataFrame:
+def tickets_frame() -> pd.DataFrame:
+    """(account_id, created_at) of every ticket with an account, read once per report."""
+    return pd.DataFrame(
+        list(Ticket.objects.filter(account__isnull=False).values_list("account_id", "created_at")),
+        columns=["account_id", "created_at"],
+    )
+
+
+def _with_covariates(
+    rows: pd.DataFrame, date_column: str, tickets: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Rows joined with their account's covariates as of each row's date."""
     frame = rows.merge(account_covariates(), on="account_id", how="left")
     at = pd.to_datetime(frame[date_column])
     created = pd.to_datetime(frame.account_since)
     frame["tenure_days"] = (at - created).dt.days.astype(float).clip(lower=0)
-    tickets = pd.DataFrame(
-        list(Ticket.objects.filter(account__isnull=False).values_list("account_id", "created_at")),
-        columns=["account_id", "created_at"],
-    )
+    tickets = tickets if tickets is not None else tickets_frame()
     frame["prior_tickets"] = _prior_counts(frame.account_id, at, tickets)
     return frame
 
@@ -129,12 +136,17 @@ def _compare(
 
 
 def sales_findings(
-    index: EngagementIndex, rules: CohortRules, as_of: date, *, n_bootstrap: int = 200
+    index: EngagementIndex,
+    rules: CohortRules,
+    as_of: date,
+    *,
+    n_bootstrap: int = 200,
+    tickets: pd.DataFrame | None = None,
 ) -> list[Finding]:
     deals = deals_frame(index, rules, as_of)
     if deals.empty:
         return []
-    deals = _with_covariates(deals, "created_on")
+    deals = _with_covariates(deals, "created_on", tickets)
     closed = deals[deals.status != "open"].assign(won=lambda f: (f.status == "won").astype(int))
     won = deals[deals.status == "won"]
     findings = []
@@ -175,7 +187,12 @@ def sales_findings(
 
 
 def retention_findings(
-    index: EngagementIndex, rules: CohortRules, as_of: date, *, n_bootstrap: int = 200
+    index: EngagementIndex,
+    rules: CohortRules,
+    as_of: date,
+    *,
+    n_bootstrap: int = 200,
+    tickets: pd.DataFrame | None = None,
 ) -> list[Finding]:
     renewals = renewals_frame(index, rules, as_of)
     if renewals.empty:
@@ -183,7 +200,7 @@ def retention_findings(
     decided = renewals[renewals.outcome != "open"].assign(
         renewed=lambda f: (f.outcome == "renewed").astype(int)
     )
-    decided = _with_covariates(decided, "period_start")
+    decided = _with_covariates(decided, "period_start", tickets)
     return [
         _compare(
             decided,
@@ -200,16 +217,18 @@ def retention_findings(
 
 
 def ticket_did(
-    index: EngagementIndex, *, months: int = 6, n_bootstrap: int = 200, seed: int = 0
+    index: EngagementIndex,
+    *,
+    months: int = 6,
+    n_bootstrap: int = 200,
+    seed: int = 0,
+    tickets: pd.DataFrame | None = None,
 ) -> Finding:
     """Difference in differences: tickets a month in the `months` before and after the
     month an account's people first took part, against accounts that never joined over
     the same calendar months. Evidence: quasi-experiment (it assumes the two groups'
     ticket trends would have run parallel)."""
-    tickets = pd.DataFrame(
-        list(Ticket.objects.filter(account__isnull=False).values_list("account_id", "created_at")),
-        columns=["account_id", "created_at"],
-    )
+    tickets = (tickets if tickets is not None else tickets_frame()).copy()
     question = "Tickets a month after joining (difference in differences)"
     if tickets.empty:
         return Finding("support", question, "none", "No tickets to compare.")
@@ -304,8 +323,9 @@ def all_findings(
     as_of = as_of or timezone.localdate()
     rules = rules or CohortRules()
     index = engagement_index()
+    tickets = tickets_frame()
     return [
-        *sales_findings(index, rules, as_of, n_bootstrap=n_bootstrap),
-        *retention_findings(index, rules, as_of, n_bootstrap=n_bootstrap),
-        ticket_did(index, n_bootstrap=n_bootstrap),
+        *sales_findings(index, rules, as_of, n_bootstrap=n_bootstrap, tickets=tickets),
+        *retention_findings(index, rules, as_of, n_bootstrap=n_bootstrap, tickets=tickets),
+        ticket_did(index, n_bootstrap=n_bootstrap, tickets=tickets),
     ]

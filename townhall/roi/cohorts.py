@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 
 from townhall.core.models import Activity, Member
@@ -39,9 +40,27 @@ class CohortRules:
     active_threshold: int = 10
 
 
+def _human(prefix: str = "") -> dict[str, object]:
+    """Filters for members who count: not bots, not the brand's employees, not merged away."""
+    return {
+        f"{prefix}is_bot": False,
+        f"{prefix}is_employee": False,
+        f"{prefix}merged_into__isnull": True,
+    }
+
+
+def _linked_organizations() -> QuerySet[Account, Any]:
+    return Account.objects.filter(organization__isnull=False).values("organization_id")
+
+
 def account_people() -> pd.DataFrame:
-    """(account_id, member_id) for every linked contact and organization member."""
-    contacts = Contact.objects.filter(account__isnull=False, member__isnull=False)
+    """(account_id, member_id) for every linked contact and organization member.
+
+    Filtered in the database by subqueries (no list of ids sent back: at scale that is
+    hundreds of thousands of parameters)."""
+    contacts = Contact.objects.filter(
+        account__isnull=False, member__isnull=False, **_human("member__")
+    )
     rows = list(contacts.values_list("account_id", "member_id"))
     # Several accounts may share an organization: each gets its people.
     by_org: dict[int, list[int]] = {}
@@ -49,24 +68,25 @@ def account_people() -> pd.DataFrame:
     for organization, account in linked.values_list("organization_id", "pk"):
         by_org.setdefault(organization, []).append(account)
     members = Member.objects.filter(
-        organization_id__in=list(by_org), merged_into__isnull=True
+        organization_id__in=Subquery(_linked_organizations()), **_human()
     ).values_list("organization_id", "pk")
     rows += [(account, member) for org, member in members for account in by_org[org]]
-    frame = pd.DataFrame(rows, columns=["account_id", "member_id"]).drop_duplicates()
-    humans = set(
-        Member.objects.filter(
-            pk__in=frame.member_id.unique().tolist(), is_bot=False, is_employee=False
-        ).values_list("pk", flat=True)
+    return pd.DataFrame(rows, columns=["account_id", "member_id"]).drop_duplicates(
+        ignore_index=True
     )
-    return frame[frame.member_id.isin(humans)].reset_index(drop=True)
 
 
 def account_daily_activity(people: pd.DataFrame) -> pd.DataFrame:
     """(account_id, day, n): activities by each account's people per day, bots' excluded."""
     if people.empty:
         return pd.DataFrame(columns=["account_id", "day", "n"])
+    of_people = Q(
+        member_id__in=Subquery(
+            Contact.objects.filter(account__isnull=False, member__isnull=False).values("member_id")
+        )
+    ) | Q(member__organization_id__in=Subquery(_linked_organizations()))
     daily = (
-        Activity.objects.filter(member_id__in=people.member_id.unique().tolist())
+        Activity.objects.filter(of_people)
         .exclude(identity__is_bot=True)
         .annotate(day=TruncDate("occurred_at"))
         .values("member_id", "day")

@@ -137,7 +137,7 @@ def evaluate(
     tickets = pd.DataFrame(
         list(
             Ticket.objects.filter(
-                account_id__in=arms.account_id.tolist(),
+                account__holdout_assignments__campaign=campaign,
                 created_at__date__gte=campaign.started_on,
                 created_at__date__lte=as_of,
             ).values_list("account_id", flat=True)
@@ -149,7 +149,8 @@ def evaluate(
     renewals = pd.DataFrame(
         list(
             Renewal.objects.filter(
-                account_id__in=arms.account_id.tolist(), period_start__gte=campaign.started_on
+                account__holdout_assignments__campaign=campaign,
+                period_start__gte=campaign.started_on,
             )
             .exclude(outcome="open")
             .values_list("account_id", "outcome")

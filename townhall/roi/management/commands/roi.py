@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import csv
-import sys
 from datetime import date
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -38,7 +37,7 @@ class Command(BaseCommand):
                 step.add_argument("--as-of", type=date.fromisoformat)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout, highlight=False)
+        console = Console(file=cast(IO[str], self.stdout._out), highlight=False)
         if options["action"] == "report":
             as_of = options["as_of"] or timezone.localdate()
             for finding in all_findings(as_of=as_of, n_bootstrap=options["bootstrap"]):
@@ -73,7 +72,7 @@ class Command(BaseCommand):
                 f"Assigned {counts['invited']:,} accounts to invite, {counts['holdout']:,} held out."
             )
         elif step == "invites":
-            writer = csv.writer(sys.stdout if self.stdout is None else self.stdout)
+            writer = csv.writer(cast(IO[str], self.stdout._out))
             writer.writerow(["email", "name", "account"])
             writer.writerows(invite_list(campaign))
         else:
