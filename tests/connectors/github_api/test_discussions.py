@@ -17,7 +17,7 @@ from tests.connectors.replay import Recording
 from townhall.connectors.github.api import GitHubApi, GitHubApiConfig
 from townhall.connectors.github.common import user_from_actor
 from townhall.connectors.github.discussions import graphql_url
-from townhall.connectors.http import ApiClient
+from townhall.core.http import ApiClient
 from townhall.core.services.imports import SourceFailure
 
 from .contract import DISCUSSIONS, FIXTURES, REST, config

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 import msgspec
 
-from townhall.connectors.http import AdaptingTransport, ApiClient, as_rate_limited, json_or_none
+from townhall.core.http import AdaptingTransport, ApiClient, as_rate_limited, json_or_none
 from townhall.core.records import InvalidRecord, Person
 from townhall.core.services.imports import SourceFailure
 

@@ -55,8 +55,8 @@ import httpx
 from pydantic import SecretStr, field_validator
 
 from townhall.connectors.base import Capability, Source, SourceConfig
-from townhall.connectors.http import AdaptingTransport, ApiClient, as_rate_limited, json_or_none
 from townhall.connectors.registry import register
+from townhall.core.http import AdaptingTransport, ApiClient, as_rate_limited, json_or_none
 from townhall.core.records import ActivityRecord, Person
 from townhall.core.services.imports import SourceFailure
 from townhall.core.services.ingest import Envelope

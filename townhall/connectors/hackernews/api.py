@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from townhall.connectors.hackernews import items
-from townhall.connectors.http import ApiClient
+from townhall.core.http import ApiClient
 from townhall.core.records import ActivityRecord, InvalidRecord
 from townhall.core.services.ingest import Envelope
 

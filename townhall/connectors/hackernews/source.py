@@ -27,8 +27,8 @@ from pydantic import Field, model_validator
 from townhall.connectors.base import Capability, FileConfig, Source, SourceConfig
 from townhall.connectors.hackernews.api import ItemReader
 from townhall.connectors.hackernews.csvfile import CsvReader
-from townhall.connectors.http import ApiClient
 from townhall.connectors.registry import register
+from townhall.core.http import ApiClient
 from townhall.core.records import ActivityRecord
 from townhall.core.services.ingest import Envelope
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from townhall.connectors.http import ApiClient
 from townhall.connectors.reddit import things
+from townhall.core.http import ApiClient
 from townhall.core.records import ActivityRecord, InvalidRecord, Person
 from townhall.core.services.imports import SourceFailure
 from townhall.core.services.ingest import Envelope

@@ -30,10 +30,10 @@ import httpx
 from pydantic import Field, SecretStr
 
 from townhall.connectors.base import Capability, FileConfig, Source, SourceConfig
-from townhall.connectors.http import ApiClient
 from townhall.connectors.reddit.api import RedditApi, RelativeResetTransport, SubredditReader
 from townhall.connectors.reddit.pushshift import DumpReader
 from townhall.connectors.registry import register
+from townhall.core.http import ApiClient
 from townhall.core.records import ActivityRecord
 from townhall.core.services.ingest import Envelope
 

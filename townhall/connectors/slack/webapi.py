@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from townhall.connectors.http import ApiClient
+from townhall.core.http import ApiClient
 from townhall.core.services.imports import SourceFailure
 
 #: Errors that mean the token itself is wrong: no use going on with other channels.

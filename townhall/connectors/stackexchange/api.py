@@ -17,7 +17,6 @@ from functools import partial
 from html import unescape
 from typing import Any
 
-from townhall.connectors.http import ApiClient
 from townhall.connectors.stackexchange.site import (
     COMMUNITY_USER_ID,
     Site,
@@ -25,6 +24,7 @@ from townhall.connectors.stackexchange.site import (
     post_id,
     primary_tag,
 )
+from townhall.core.http import ApiClient
 from townhall.core.records import ActivityRecord, InvalidRecord, Person
 from townhall.core.services.imports import SourceFailure
 from townhall.core.services.ingest import Envelope

@@ -40,11 +40,11 @@ from typing import Any
 from pydantic import Field, SecretStr, model_validator
 
 from townhall.connectors.base import Capability, FileConfig, Source, SourceConfig
-from townhall.connectors.http import ApiClient
 from townhall.connectors.registry import register
 from townhall.connectors.stackexchange.api import ApiReader, StackExchangeApi
 from townhall.connectors.stackexchange.dump import DumpReader
 from townhall.connectors.stackexchange.site import Site, site_named, site_of_folder
+from townhall.core.http import ApiClient
 from townhall.core.records import ActivityRecord
 from townhall.core.services.ingest import Envelope
 

@@ -36,7 +36,6 @@ from typing import Any
 from pydantic import Field, SecretStr
 
 from townhall.connectors.base import Capability, FileConfig, Source, SourceConfig
-from townhall.connectors.http import ApiClient
 from townhall.connectors.registry import register
 from townhall.connectors.x.archive import (
     Archive,
@@ -53,6 +52,7 @@ from townhall.connectors.x.search import (
     honour_x_rate_limit_reset,
     page_records,
 )
+from townhall.core.http import ApiClient
 from townhall.core.records import ActivityRecord, Person
 from townhall.core.services.imports import SourceFailure
 from townhall.core.services.ingest import Envelope

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         sub.add_parser("link", help="link contacts to members and accounts to organizations")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout, highlight=False)
+        console = Console(file=cast(IO[str], self.stdout._out), highlight=False)
         if options["action"] == "import":
             try:
                 summary = import_export(

@@ -1,4 +1,4 @@
-"""A small HTTP client for live API sources: timeouts, retries, rate limits, pagination.
+"""A small HTTP client for live APIs (connectors, CRM pulls): timeouts, retries, rate limits, pagination.
 
 Tests pass an `httpx.MockTransport` that replays recorded responses, so no test
 touches the network; `sleep` is injectable so waiting for a rate limit costs a test
