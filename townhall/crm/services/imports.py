@@ -9,7 +9,7 @@ so files can arrive in any order.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -65,10 +65,26 @@ def import_export(
     `system` names where the ids come from (default: the format; for a generic CSV give
     the CRM's name so its ids meet the same records' ids from other files).
     """
-    system = system or format
+    return import_tables(
+        tables_for(format, path, mapping),
+        system=system or format,
+        origin=str(path),
+        connector=f"crm-{format}",
+        progress=progress,
+    )
+
+
+def import_tables(
+    tables: Iterable[Table],
+    *,
+    system: str,
+    origin: str,
+    connector: str,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import tables (from files or an API pull) as one run, then resolve references."""
     summary = ImportSummary()
-    tables = tables_for(format, path, mapping)
-    run = ImportRun.objects.create(origin=str(path), connector=f"crm-{format}")
+    run = ImportRun.objects.create(origin=origin, connector=connector)
     try:
         for table in tables:
             if table.unknown:
