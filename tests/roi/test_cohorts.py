@@ -131,3 +131,18 @@ def test_outcomes_from_the_crm_and_the_activity_stream(make_record):
     # On 1 March the active accounts' last activity (5 January) is within 90 days.
     assert tickets_by.loc["active", "tickets_per_account_month"] == 1.0
     assert tickets_by.loc["outside", "tickets"] == 12
+
+
+@pytest.mark.django_db
+def test_accounts_with_no_people_are_outside_and_still_counted():
+    lonely = Account.objects.create(system="t", external_id="L1", name="No people")
+    Ticket.objects.create(
+        system="t", external_id="TL1", account=lonely, created_at=datetime(2025, 3, 5, tzinfo=UTC)
+    )
+    index = engagement_index()
+    cohort = classify(
+        pd.Series([lonely.pk]), pd.Series([date(2025, 6, 1)]), index=index, rules=RULES
+    )
+    assert cohort.tolist() == ["outside"]
+    outcomes = compute_outcomes(as_of=date(2025, 12, 31), rules=RULES, min_cohort=1)
+    assert outcomes.tickets.set_index("cohort").loc["outside", "tickets"] == 1
