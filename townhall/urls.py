@@ -16,5 +16,6 @@ urlpatterns = [
     path("community/", include("townhall.community.urls")),
     path("analytics/", include("townhall.analytics.urls")),
     path("crm/", include("townhall.crm.urls")),
+    path("roi/", include("townhall.roi.urls")),
     path("", include("townhall.web.urls")),
 ]

@@ -23,9 +23,10 @@ from ninja.responses import NinjaJSONEncoder
 from townhall.accounts.api_auth import ApiAuth
 from townhall.connectors import api as connectors_api
 from townhall.core import api as core_api
+from townhall.roi import api as roi_api
 
 # (URL prefix, the app's api module), in the order the docs list them.
-APP_APIS: list[tuple[str, ModuleType]] = [("", core_api), ("", connectors_api)]
+APP_APIS: list[tuple[str, ModuleType]] = [("", core_api), ("", connectors_api), ("", roi_api)]
 
 DESCRIPTION = """\
 The Townhall API: members, their identities and the activity stream.

@@ -40,6 +40,7 @@ class Finding:
     sentence: str
     estimate: EffectEstimate | None = None
     figures: dict[str, float | None] = field(default_factory=dict)
+    comparison: str = ""  # "active" or "member" (against outside), or "joined" (DiD)
 
 
 def account_covariates() -> pd.DataFrame:
@@ -132,6 +133,7 @@ def _compare(
         ),
         estimate=result,
         figures={"naive": result.naive, "adjusted": result.adjusted},
+        comparison=treated,
     )
 
 
@@ -301,6 +303,7 @@ def ticket_did(
         "quasi-experiment",
         sentence,
         figures={"did": point, "low": float(low), "high": float(high)},
+        comparison="joined",
     )
 
 

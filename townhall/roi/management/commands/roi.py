@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from pathlib import Path
 from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from rich.console import Console
 
-from townhall.roi.analyses import all_findings
 from townhall.roi.holdout import assign, create_campaign, evaluate, invite_list
 from townhall.roi.models import HoldoutCampaign
+from townhall.roi.report import build_report, export_html, export_pdf, save_report
 
 
 class Command(BaseCommand):
@@ -20,9 +21,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        report = sub.add_parser("report", help="every finding in plain words")
+        report = sub.add_parser("report", help="compute the report, store it, print it")
         report.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
         report.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples")
+        report.add_argument("--html", type=Path, help="also write a self-contained HTML file")
+        report.add_argument("--pdf", type=Path, help="also write a PDF (headless Chromium)")
         holdout = sub.add_parser("holdout", help="hold back a random share of invitations")
         steps = holdout.add_subparsers(dest="step", required=True)
         create = steps.add_parser("create")
@@ -40,12 +43,29 @@ class Command(BaseCommand):
         console = Console(file=cast(IO[str], self.stdout._out), highlight=False)
         if options["action"] == "report":
             as_of = options["as_of"] or timezone.localdate()
-            for finding in all_findings(as_of=as_of, n_bootstrap=options["bootstrap"]):
-                console.print(f"[bold]{finding.topic} · {finding.question}[/] ({finding.evidence})")
-                console.print(f"  {finding.sentence}")
-                if finding.estimate:
-                    for warning in finding.estimate.warnings:
-                        console.print(f"  [yellow]note:[/] {warning}")
+            with console.status("Computing the ROI report (models refitted per comparison)…"):
+                report = build_report(as_of=as_of, n_bootstrap=options["bootstrap"])
+            path = save_report(report)
+            for finding in report["findings"]:
+                console.print(
+                    f"[bold]{finding['topic']} · {finding['question']}[/] ({finding['evidence']})"
+                )
+                console.print(f"  {finding['sentence']}")
+                for warning in finding["warnings"]:
+                    console.print(f"  [yellow]note:[/] {warning}")
+            console.print(f"Stored in {path}; shown at /roi/ and /api/v1/roi/report.")
+            html_path = options["html"] or (
+                options["pdf"].with_suffix(".html") if options["pdf"] else None
+            )
+            if html_path:
+                try:
+                    html_path.write_text(export_html(report), encoding="utf-8")
+                except FileNotFoundError as error:
+                    raise CommandError(str(error)) from None
+                console.print(f"Wrote {html_path}")
+            if options["pdf"] and html_path:
+                export_pdf(html_path, options["pdf"])
+                console.print(f"Wrote {options['pdf']}")
             return
         step = options["step"]
         if step == "create":
