@@ -163,3 +163,12 @@ def test_influence_function_interval_agrees_with_the_bootstrap_and_covers_the_tr
     width = lambda r: r.adjusted_ci[1] - r.adjusted_ci[0]  # noqa: E731
     assert 0.7 < width(fast) / width(boot) < 1.4
     assert "influence-function interval" in fast.method
+
+
+def test_groups_a_covariate_separates_completely_are_withheld_not_estimated():
+    sim = simulate_accounts(400, seed=13)
+    frame = sim.frame.assign(flag=sim.frame.active.astype(int))  # the covariate is the treatment
+    result = estimate_effect(
+        frame, treatment="active", outcome="tickets_per_month", covariates=["flag"], n_bootstrap=10
+    )
+    assert not result.ok and "separate the two groups completely" in result.withheld

@@ -75,7 +75,7 @@ def tickets_frame() -> pd.DataFrame:
     )
 
 
-def _with_covariates(
+def with_covariates(
     rows: pd.DataFrame, date_column: str, tickets: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Rows joined with their account's covariates as of each row's date."""
@@ -148,7 +148,7 @@ def sales_findings(
     deals = deals_frame(index, rules, as_of)
     if deals.empty:
         return []
-    deals = _with_covariates(deals, "created_on", tickets)
+    deals = with_covariates(deals, "created_on", tickets)
     closed = deals[deals.status != "open"].assign(won=lambda f: (f.status == "won").astype(int))
     won = deals[deals.status == "won"]
     findings = []
@@ -202,7 +202,7 @@ def retention_findings(
     decided = renewals[renewals.outcome != "open"].assign(
         renewed=lambda f: (f.outcome == "renewed").astype(int)
     )
-    decided = _with_covariates(decided, "period_start", tickets)
+    decided = with_covariates(decided, "period_start", tickets)
     return [
         _compare(
             decided,

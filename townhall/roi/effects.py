@@ -173,7 +173,15 @@ def estimate_effect(
     result.naive = float(y[t].mean() - y[~t].mean())
 
     x, names = design_matrix(data, covariates)
-    fit = _fit(x, t, y, outcome_type, estimand, trim)
+    try:
+        fit = _fit(x, t, y, outcome_type, estimand, trim)
+    except _NoOverlap:
+        result.withheld = (
+            "the covariates separate the two groups completely (no unit in one group looks "
+            "like any in the other), so there is nothing comparable to compare"
+        )
+        result.evidence = "none"
+        return result
     result.n_trimmed = fit.n_trimmed
     result.weighted, result.adjusted = fit.ipw, fit.aipw
     result.balance = _balance(x, t, fit, names, estimand)

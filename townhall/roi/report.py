@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from townhall.roi.analyses import Finding, all_findings
 from townhall.roi.cohorts import CohortRules
+from townhall.roi.deflection import deflection_report
 from townhall.roi.outcomes import compute_outcomes
 
 TOPICS = {
@@ -87,11 +88,28 @@ def build_report(*, as_of: date | None = None, n_bootstrap: int = 200) -> dict[s
     rules = CohortRules()
     findings = all_findings(as_of=as_of, rules=rules, n_bootstrap=n_bootstrap)
     outcomes = compute_outcomes(as_of=as_of, rules=rules)
+    end = as_of.replace(day=1)
+    deflection = deflection_report(
+        start=end.replace(year=end.year - 1), end=end, n_bootstrap=n_bootstrap
+    )
+    measured = deflection.measured
     return {
         "computed_at": timezone.now().isoformat(),
         "as_of": as_of.isoformat(),
         "rules": {"window_days": rules.window_days, "active_threshold": rules.active_threshold},
         "findings": [_finding_row(f) for f in findings],
+        "deflection": {
+            "months": deflection.months,
+            "successes_per_month": _number(deflection.successes_per_month),
+            "solution_views_per_month": _number(deflection.solution_views_per_month),
+            "tickets_per_month": _number(deflection.tickets_per_month),
+            "sentence": deflection.measured_sentence,
+            "evidence": measured.evidence if measured and measured.ok else "none",
+            "adjusted": _number(measured.adjusted if measured else None),
+            "low": _number(measured.adjusted_ci[0] if measured and measured.adjusted_ci else None),
+            "high": _number(measured.adjusted_ci[1] if measured and measured.adjusted_ci else None),
+            "formulas": [{**f, "value": _number(float(f["value"]))} for f in deflection.formulas],
+        },
         "outcomes": {
             "deals": _records(outcomes.deals),
             "renewals": _records(outcomes.renewals),
