@@ -33,6 +33,9 @@ SIMILAR_LIMIT = 5
 TITLE_WEIGHT, BODY_WEIGHT, REPLY_FACTOR = 4.0, 1.0, 0.5
 # Similar questions: a solved question ranks 1.5x higher.
 SOLVED_BOOST = 1.5
+# Which replies may be found (a SQL condition on `community_reply r`). Moderation: put the
+# condition that leaves out hidden or deleted replies here (topics follow visible_topics).
+SEARCHABLE_REPLIES = "1 = 1"
 
 # Marks around matched words in snippets, chosen from Unicode's private use area; they are
 # turned into <mark> only after the text has been escaped.
@@ -245,7 +248,8 @@ def _ranked_sql(vendor: str, visible_sql: str, order: str) -> str:
               FROM community_topic t, q WHERE t.search_vector @@ q.query
             UNION ALL
             SELECT r.topic_id, r.id, ts_rank(r.search_vector, q.query) * {REPLY_FACTOR}
-              FROM community_reply r, q WHERE r.search_vector @@ q.query"""
+              FROM community_reply r, q
+             WHERE r.search_vector @@ q.query AND {SEARCHABLE_REPLIES}"""
         head = f"WITH q AS (SELECT websearch_to_tsquery('{PG_CONFIG}', %s) AS query), "
     else:
         hits = f"""
@@ -255,7 +259,7 @@ def _ranked_sql(vendor: str, visible_sql: str, order: str) -> str:
             UNION ALL
             SELECT r.topic_id, r.id, -bm25(community_reply_fts) * {REPLY_FACTOR}
               FROM community_reply_fts JOIN community_reply r ON r.id = community_reply_fts.rowid
-             WHERE community_reply_fts MATCH %s"""
+             WHERE community_reply_fts MATCH %s AND {SEARCHABLE_REPLIES}"""
         head = "WITH "
     return f"""{head}hits AS ({hits}),
         best AS (

@@ -117,8 +117,8 @@ def ensure_search_schema(connection: BaseDatabaseWrapper) -> list[str]:
     On SQLite, when a table or trigger had to be (re)created, the FTS tables are rebuilt
     from the content tables, since writes may have happened while a trigger was missing.
     """
+    created: list[str] = []
     if connection.vendor == "postgresql":
-        created = []
         with connection.cursor() as cursor:
             # Check first: ALTER TABLE fails inside a transaction with pending trigger events.
             for name, exists, create in _PG_CREATE:
@@ -129,7 +129,6 @@ def ensure_search_schema(connection: BaseDatabaseWrapper) -> list[str]:
         return created
     if connection.vendor != "sqlite":
         return []
-    created: list[str] = []
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
         present = {row[0] for row in cursor.fetchall()}
