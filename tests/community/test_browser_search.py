@@ -54,3 +54,27 @@ def test_a_similar_question_appears_while_typing_a_title(
             assert page.get_by_label("Title").input_value() == "Why does my sync stop"
         finally:
             browser.close()
+
+
+def test_typing_in_the_search_page_updates_the_results_in_place(
+    live_server, transactional_db, make_person, make_board
+):
+    board = make_board(name="Help", slug="help")
+    asker = make_person()
+    create_topic(board, kind="question", title="Printer keeps jamming", body="", by=asker)
+    create_topic(board, kind="discussion", title="Favourite keyboards", body="", by=asker)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server.url}/community/search/")
+            page.evaluate("window.notReloaded = true")
+            page.get_by_label("Words to find").press_sequentially("printer", delay=20)
+            page.locator(".search-hit mark").get_by_text("Printer").wait_for()
+            assert page.locator(".search-hit").count() == 1
+            assert page.evaluate("window.notReloaded") is True
+            assert "q=printer" in page.url
+            page.get_by_label("Kind").select_option("discussion")
+            page.get_by_text("Nothing matches").wait_for()
+        finally:
+            browser.close()
