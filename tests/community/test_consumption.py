@@ -77,6 +77,7 @@ def test_the_topic_page_counts_a_view_and_shows_the_count(client, question, answ
     page = client.get(f"/community/t/{question.pk}/", HTTP_USER_AGENT=BROWSER).content.decode()
     assert views_of(question) == 1 and "1 view" in page
     client.get(f"/community/t/{question.pk}/", HTTP_USER_AGENT="Bingbot/2.0")
+    client.head(f"/community/t/{question.pk}/", HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="10.0.0.9")
     assert views_of(question) == 1
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from townhall.accounts.permissions import member_for
@@ -72,7 +73,7 @@ def enable_suggestions(form: TopicForm, board: Board) -> None:
     """Make the title field ask for similar questions while the member types (htmx)."""
     form.fields["title"].widget.attrs.update(
         {
-            "hx-get": f"/community/b/{board.slug}/similar/",
+            "hx-get": reverse("community:similar", args=[board.slug]),
             "hx-trigger": "keyup changed delay:300ms",
             "hx-target": "#similar-questions",
             "hx-include": "[name=draft]",
