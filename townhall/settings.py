@@ -160,6 +160,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each connection has its own interval; this only looks for the ones that are due.
     "sync-due-connections": {"task": "connectors.sync_due", "schedule": 300.0},
+    # Community signals recorded in batches: members' topic views, expired question drafts.
+    "community-view-activities": {"task": "community.record_view_activities", "schedule": 300.0},
+    "community-deflections": {"task": "community.record_deflections", "schedule": 300.0},
 }
 
 # --- auth ------------------------------------------------------------------------------
@@ -220,6 +223,11 @@ EMPLOYEE_DOMAINS = [d.lower() for d in env_list("EMPLOYEE_DOMAINS")]
 
 # Commands `townhall demo` runs after seeding, in order (apps core cannot import).
 DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"], ["community", "seed-demo"]]
+
+# --- community space -------------------------------------------------------------------
+# A member who opened a suggested question from the new-question form and posted nothing
+# this many minutes after the last opened suggestion was helped by it ("self-served").
+COMMUNITY_DEFLECTION_WINDOW_MINUTES = int(env("DEFLECTION_WINDOW_MINUTES", "30"))
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))

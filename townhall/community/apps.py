@@ -8,6 +8,11 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from townhall.community.group_section import register
+        from townhall.community.search_schema import after_migrate
 
         register()
+        # Schema upkeep, not a business rule: SQLite table rebuilds drop the search triggers.
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="community-search-schema")

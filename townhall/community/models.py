@@ -155,6 +155,10 @@ class Topic(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
     like_count = models.PositiveIntegerField(default=0)
     vote_count = models.PositiveIntegerField(default=0)
+    # Unique viewers a day (kept by a database trigger on TopicView, see models_search).
+    view_count = models.PositiveIntegerField(default=0)
+    # Questions: readers who said "This solved my problem too" (kept by the verbs).
+    solved_too_count = models.PositiveIntegerField(default=0)
 
     # Every kind: the first reply by someone other than the author, against the board target.
     first_reply_at = models.DateTimeField(null=True, blank=True)
@@ -394,3 +398,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} for {self.recipient_id} on {self.topic_id}"
+
+
+# Search and consumption signals live in their own module (imported here so Django sees them).
+from townhall.community.models_search import (  # noqa: E402, F401
+    DraftSession,
+    DraftState,
+    SolvedToo,
+    SuggestionOpen,
+    TopicView,
+)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from townhall.community.views import actions, pages
+from townhall.community.views import search as search_views
 
 app_name = "community"
 
@@ -11,6 +12,14 @@ urlpatterns = [
     path("notifications/read/", actions.notifications_read, name="notifications_read"),
     path("b/<slug:slug>/", pages.board_page, name="board"),
     path("b/<slug:slug>/new/", pages.new_topic, name="new_topic"),
+    path("search/", search_views.search_page, name="search"),
+    path("b/<slug:slug>/similar/", search_views.similar, name="similar"),
+    path(
+        "b/<slug:slug>/similar/<int:topic_id>/",
+        search_views.open_suggestion,
+        name="open_suggestion",
+    ),
+    path("t/<int:topic_id>/solved-too/", search_views.solved_too, name="solved_too"),
     path("t/<int:topic_id>/", pages.topic_page, name="topic"),
     path("t/<int:topic_id>/reply/", actions.reply_create, name="reply"),
     path("t/<int:topic_id>/like/", actions.like_topic, name="like_topic"),

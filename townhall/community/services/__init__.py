@@ -8,6 +8,17 @@ Refusals raise PermissionDenied (not allowed) or ValidationError (not in this st
 
 from townhall.community.services.articles import edit_article, promote_to_article, rate_article
 from townhall.community.services.boards import create_board
+from townhall.community.services.consumption import (
+    mark_solved_too,
+    record_topic_view,
+    record_view_activities,
+    unmark_solved_too,
+)
+from townhall.community.services.deflection import (
+    close_draft,
+    open_suggestion,
+    record_deflections,
+)
 from townhall.community.services.ideas import set_idea_status, unvote, vote
 from townhall.community.services.notifications import mark_notifications_read
 from townhall.community.services.questions import accept_solution, unaccept_solution
@@ -23,6 +34,7 @@ from townhall.community.services.topics import create_topic
 __all__ = [
     "accept_solution",
     "clear_official_response",
+    "close_draft",
     "create_board",
     "create_reply",
     "create_topic",
@@ -31,11 +43,17 @@ __all__ = [
     "like",
     "mark_notifications_read",
     "mark_official_response",
+    "mark_solved_too",
+    "open_suggestion",
     "promote_to_article",
     "rate_article",
+    "record_deflections",
+    "record_topic_view",
+    "record_view_activities",
     "set_idea_status",
     "unaccept_solution",
     "unlike",
+    "unmark_solved_too",
     "unvote",
     "vote",
 ]

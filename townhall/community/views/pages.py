@@ -25,6 +25,8 @@ from townhall.community.permissions import (
     can_set_idea_status,
     is_team,
 )
+from townhall.community.services.deflection import new_draft_token
+from townhall.community.views import search as signals
 from townhall.community.views.common import (
     acting_member,
     board_or_404,
@@ -89,6 +91,7 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = topic_or_404(topic_id, viewer)
     data = selectors.topic_page(topic, viewer)
     team = is_team(viewer)
+    signals.count_view(request, topic, viewer)
     context = _chrome(
         viewer,
         topic=topic,
@@ -107,6 +110,7 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
         is_moderator=viewer is not None and viewer.is_staff_role,
         time_to_first_reply=duration_text(topic.time_to_first_reply),
         time_to_solution=duration_text(topic.time_to_solution),
+        **signals.solved_too_context(topic, viewer),
     )
     return render(request, "community/topic.html", context)
 
@@ -125,6 +129,8 @@ def new_topic(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if not form.fields["kind"].choices:
         raise PermissionDenied("You cannot start a topic on this board.")
+    signals.enable_suggestions(form, board)
+    draft = request.POST.get("draft") or new_draft_token(member)
     if request.method == "POST" and form.is_valid():
         try:
             topic = services.create_topic(
@@ -138,9 +144,12 @@ def new_topic(request: HttpRequest, slug: str) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, error if isinstance(error, ValidationError) else str(error))
         else:
+            services.close_draft(draft, by=member, topic=topic)
             messages.success(request, "Posted.")
             return redirect(topic.get_absolute_url())
-    return render(request, "community/new_topic.html", _chrome(member, board=board, form=form))
+    return render(
+        request, "community/new_topic.html", _chrome(member, board=board, form=form, draft=draft)
+    )
 
 
 @login_required

@@ -1,0 +1,20 @@
+"""Celery tasks of the community space: thin wrappers over the verbs, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from townhall.community.services.consumption import record_view_activities
+from townhall.community.services.deflection import record_deflections
+
+
+@shared_task(name="community.record_view_activities")
+def record_view_activities_task() -> int:
+    """Put members' recent topic views in the activity stream (run by beat)."""
+    return record_view_activities()
+
+
+@shared_task(name="community.record_deflections")
+def record_deflections_task() -> dict[str, int]:
+    """Close expired question drafts, recording self-service (run by beat)."""
+    return record_deflections()
