@@ -217,6 +217,16 @@ EMPLOYEE_DOMAINS = [d.lower() for d in env_list("EMPLOYEE_DOMAINS")]
 # Commands `townhall demo` runs after seeding, in order (apps core cannot import).
 DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"], ["community", "seed-demo"]]
 
+# --- community moderation (docs/community.md, "Moderation") -----------------------------
+# Limits for members in their first hours: topics and replies a day, seconds between two
+# posts, links in one post. The spam check holds a post for review at this score.
+COMMUNITY_NEW_MEMBER_HOURS = int(env("COMMUNITY_NEW_MEMBER_HOURS", "24"))
+COMMUNITY_NEW_MEMBER_MAX_TOPICS = int(env("COMMUNITY_NEW_MEMBER_MAX_TOPICS", "3"))
+COMMUNITY_NEW_MEMBER_MAX_REPLIES = int(env("COMMUNITY_NEW_MEMBER_MAX_REPLIES", "10"))
+COMMUNITY_NEW_MEMBER_MAX_LINKS = int(env("COMMUNITY_NEW_MEMBER_MAX_LINKS", "2"))
+COMMUNITY_NEW_MEMBER_POST_INTERVAL = int(env("COMMUNITY_NEW_MEMBER_POST_INTERVAL", "30"))
+COMMUNITY_SPAM_HOLD_SCORE = int(env("COMMUNITY_SPAM_HOLD_SCORE", "5"))
+
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))
 
