@@ -426,6 +426,7 @@ class NotificationVerb(models.TextChoices):
     SOLUTION = "solution", "accepted your reply as the solution"
     OFFICIAL = "official", "marked an official response on your topic"
     IDEA_STATUS = "idea_status", "changed the status of an idea you follow"
+    APPROVED = "approved", "approved your post after review"
 
 
 class Notification(models.Model):

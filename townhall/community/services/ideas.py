@@ -68,7 +68,7 @@ def unvote(topic: Topic, *, by: Member) -> Topic:
     return topic
 
 
-def _merge_votes(duplicate: Topic, original: Topic) -> None:
+def merge_votes(duplicate: Topic, original: Topic) -> None:
     """Move the duplicate's votes to the original; a member who voted for both keeps one."""
     already = Vote.objects.filter(topic=original).values("member_id")
     Vote.objects.filter(topic=duplicate).exclude(member_id__in=already).update(topic=original)
@@ -127,7 +127,7 @@ def set_idea_status(
     topic.duplicate_of = original
     topic.save(update_fields=["idea_status", "duplicate_of"])
     if original is not None:
-        _merge_votes(topic, original)
+        merge_votes(topic, original)
         topic.refresh_from_db(fields=["vote_count"])
     record(
         by,
