@@ -107,7 +107,7 @@ def score_post(
         signals.append(
             Signal("repeated", WEIGHTS["repeated"], "same text as another post of theirs today")
         )
-    letters = [c for c in (text or "") if c.isalpha()]
+    letters = [c for c in LINK_RE.sub(" ", text or "") if c.isalpha()]
     if len(letters) >= 20 and sum(c.isupper() for c in letters) / len(letters) >= 0.7:
         signals.append(Signal("all_caps", WEIGHTS["all_caps"], "mostly capital letters"))
     lowered = f" {mine} "

@@ -99,7 +99,8 @@ def check_posting_limits(by: Member, *, what: str, text: str, now: datetime) -> 
             f"{'s' if rules.max_links != 1 else ''} in a post; this one has {links}. "
             f"Remove some, or post them {when(day_ends, now)}."
         )
-    since = Q(created_at__gte=by.created_at)
+    # Everything they posted in the last `hours`: since they joined, whatever the clock says.
+    since = Q(created_at__gte=now - timedelta(hours=rules.hours))
     if what == "topic":
         made = Topic.objects.filter(since, author=by).count()
         if made >= rules.max_topics:
