@@ -8,6 +8,7 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from townhall.community.group_section import register
+        from townhall.community import group_section, profile_section
 
-        register()
+        group_section.register()
+        profile_section.register()
