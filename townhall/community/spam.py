@@ -100,7 +100,11 @@ def score_post(
         signals.append(Signal("many_links", extra * WEIGHTS["many_links"], f"{links} links"))
     if links and words / links < 15:
         signals.append(
-            Signal("link_density", WEIGHTS["link_density"], f"{words} words for {links} links")
+            Signal(
+                "link_density",
+                WEIGHTS["link_density"],
+                f"{words} words for {links} link{'s' if links != 1 else ''}",
+            )
         )
     mine = normalized(text)
     if mine and any(normalized(other) == mine for other in recent_texts):
