@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.community import services
+from townhall.community.demo_moderation import seed_moderation
 from townhall.community.models import Board, IdeaStatus, TopicKind, Visibility
 from townhall.core.models import Member
 
@@ -259,4 +260,5 @@ def seed_community(seed: int = 7) -> CommunityDemo:
         by=writer,
     )
     topics += 2
+    seed_moderation(rng, customers)
     return CommunityDemo(boards=Board.objects.count(), topics=topics, replies=replies)
