@@ -104,7 +104,7 @@ def flag(content: Post, *, reason: FlagReason | str, by: Member, text: str = "")
     item = {"reply": content} if isinstance(content, Reply) else {"topic": content}
     try:
         with transaction.atomic():
-            return Flag.objects.create(member=by, reason=reason, text=text, **item)  # type: ignore[arg-type]
+            return Flag.objects.create(member=by, reason=reason, text=text, **item)
     except IntegrityError:
         raise ValidationError(
             "You have already flagged this post; a moderator will look at it."

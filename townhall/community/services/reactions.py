@@ -41,7 +41,7 @@ def like(content: Topic | Reply, *, by: Member) -> int:
     item = next(iter(target.values()))
     if isinstance(item, Reply):
         require_reply_visible(item, by)
-    if not item.is_published:
+    if not item.is_published:  # type: ignore[attr-defined]
         raise ValidationError("Only published posts can be liked.")
     author = item.author  # type: ignore[attr-defined]
     if author.pk == by.pk:

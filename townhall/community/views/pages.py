@@ -96,7 +96,7 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     viewer = member_for(request.user)
     topic = topic_or_404(topic_id, viewer)
     if topic.merged_into_id is not None:  # a merged topic's address leads to where it went
-        return redirect(topic.merged_into.get_absolute_url())
+        return redirect(f"/community/t/{topic.merged_into_id}/")
     data = selectors.topic_page(topic, viewer)
     team = is_team(viewer)
     moderating = can_moderate(viewer)
