@@ -228,6 +228,15 @@ DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"], ["community", "seed
 # A member who opened a suggested question from the new-question form and posted nothing
 # this many minutes after the last opened suggestion was helped by it ("self-served").
 COMMUNITY_DEFLECTION_WINDOW_MINUTES = int(env("DEFLECTION_WINDOW_MINUTES", "30"))
+# --- community moderation (docs/community.md, "Moderation") -----------------------------
+# Limits for members in their first hours: topics and replies a day, seconds between two
+# posts, links in one post. The spam check holds a post for review at this score.
+COMMUNITY_NEW_MEMBER_HOURS = int(env("COMMUNITY_NEW_MEMBER_HOURS", "24"))
+COMMUNITY_NEW_MEMBER_MAX_TOPICS = int(env("COMMUNITY_NEW_MEMBER_MAX_TOPICS", "3"))
+COMMUNITY_NEW_MEMBER_MAX_REPLIES = int(env("COMMUNITY_NEW_MEMBER_MAX_REPLIES", "10"))
+COMMUNITY_NEW_MEMBER_MAX_LINKS = int(env("COMMUNITY_NEW_MEMBER_MAX_LINKS", "2"))
+COMMUNITY_NEW_MEMBER_POST_INTERVAL = int(env("COMMUNITY_NEW_MEMBER_POST_INTERVAL", "30"))
+COMMUNITY_SPAM_HOLD_SCORE = int(env("COMMUNITY_SPAM_HOLD_SCORE", "5"))
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))

@@ -76,3 +76,24 @@ def idea(make_topic: Callable[..., Topic]) -> Topic:
 @pytest.fixture
 def answer(question: Topic, answerer: Member) -> Reply:
     return create_reply(question, body="Use the *Forgot password* link.", by=answerer)
+
+
+@pytest.fixture(autouse=True)
+def no_new_member_limits(settings: Any) -> None:
+    """Every person a test makes joined a moment ago, so the first-day limits and the spam
+    check would get in the way of tests about other things; tests of moderation turn them
+    back on with `moderation_rules`."""
+    settings.COMMUNITY_NEW_MEMBER_HOURS = 0
+    settings.COMMUNITY_SPAM_HOLD_SCORE = 0
+
+
+@pytest.fixture
+def moderation_rules(settings: Any) -> Any:
+    """The limits and spam check as shipped (24 h, 3 topics, 10 replies, 2 links, 30 s, score 5)."""
+    settings.COMMUNITY_NEW_MEMBER_HOURS = 24
+    settings.COMMUNITY_NEW_MEMBER_MAX_TOPICS = 3
+    settings.COMMUNITY_NEW_MEMBER_MAX_REPLIES = 10
+    settings.COMMUNITY_NEW_MEMBER_MAX_LINKS = 2
+    settings.COMMUNITY_NEW_MEMBER_POST_INTERVAL = 30
+    settings.COMMUNITY_SPAM_HOLD_SCORE = 5
+    return settings

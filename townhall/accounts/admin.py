@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from townhall.accounts.models import ApiToken
+from townhall.accounts.models import ApiToken, AuditEvent
 from townhall.accounts.tokens import revoke_token
 
 
@@ -58,3 +58,31 @@ class ApiTokenAdmin(admin.ModelAdmin):
             revoke_token(token, by=request.user)
             count += 1
         self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is only ever appended to, by the verbs."""
+
+    list_display = ("created_at", "actor", "verb", "target_type", "target_id", "reason")
+    list_filter = ("verb", "target_type", "created_at")
+    search_fields = ("target_id", "reason", "actor__display_name")
+    list_select_related = ("actor",)
+    readonly_fields = (
+        "created_at",
+        "actor",
+        "verb",
+        "target_type",
+        "target_id",
+        "reason",
+        "data",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,4 +1,4 @@
-"""Accounts data: personal API tokens.
+"""Accounts data: personal API tokens and the audit log.
 
 A token's secret is never stored: only its SHA-256 hash and a short, non-secret
 prefix (what lists show and what a lookup starts from). `townhall.accounts.tokens`
@@ -68,3 +68,37 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class AuditEvent(models.Model):
+    """One recorded moderation or administration action: who did what to which object, why.
+
+    Rows are only ever added (`accounts.services.record_audit`); the target is named by
+    type and id, not a foreign key, so the trail outlives the object and never ties the
+    accounts app to the app that owns it.
+    """
+
+    actor = models.ForeignKey(
+        "core.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who acted; empty for the system (e.g. the spam check).",
+    )
+    verb = models.CharField(max_length=32, help_text="What was done: hide, ban, merge…")
+    target_type = models.CharField(max_length=40, help_text="e.g. community.topic, core.member")
+    target_id = models.CharField(max_length=40)
+    reason = models.TextField(blank=True, default="", max_length=2000)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            models.Index(fields=["verb", "created_at"], name="audit_verb_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id or 'system'} {self.verb} {self.target_type}:{self.target_id}"

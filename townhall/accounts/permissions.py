@@ -72,3 +72,8 @@ def can_view_directory(user: Any) -> bool:
     public page.
     """
     return bool(getattr(user, "is_authenticated", False))
+
+
+def can_view_audit_log(user: Any) -> bool:
+    """Moderators and above read the audit log (who hid, banned, merged what, and why)."""
+    return has_role(user, Role.MODERATOR)

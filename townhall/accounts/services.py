@@ -1,12 +1,15 @@
-"""Account verbs: linking a login to a Member, roles."""
+"""Account verbs: linking a login to a Member, roles, the audit log."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from townhall.accounts.models import AuditEvent
 from townhall.accounts.permissions import is_superuser, member_for
 from townhall.core.models import Member, Role
 from townhall.core.services.record import ensure_native_member
@@ -55,6 +58,39 @@ def set_role(
         )
         if not other_admins:
             raise ValidationError(f"{member} is the only admin; make someone else an admin first.")
+    previous = member.role
     member.role = role
     member.save(update_fields=["role"])
+    record_audit(
+        actor,
+        "set_role",
+        "core.member",
+        member.pk,
+        data={"from": previous, "to": role.value, "by_superuser": actor_is_superuser},
+    )
     return member
+
+
+def record_audit(
+    actor: Member | None,
+    verb: str,
+    target_type: str,
+    target_id: int | str,
+    *,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one entry in the audit log (moderation, bans, role changes…).
+
+    Call it inside the action's own transaction, so the entry lands or rolls back with
+    the action it describes. `data` holds plain JSON values (before/after, a title, a
+    link for the log page under the key `url`).
+    """
+    return AuditEvent.objects.create(
+        actor=actor,
+        verb=verb[:32],
+        target_type=target_type[:40],
+        target_id=str(target_id)[:40],
+        reason=(reason or "").strip()[:2000],
+        data=data or {},
+    )

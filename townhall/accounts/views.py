@@ -1,4 +1,4 @@
-"""Account pages: a person's own API tokens (list, create, revoke)."""
+"""Account pages: a person's own API tokens (list, create, revoke); the audit log."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from townhall.accounts.audit import AuditFilters, audit_choices, audit_events
 from townhall.accounts.models import TOKEN_NAME_MAX, ApiToken
-from townhall.accounts.permissions import can_manage_members
+from townhall.accounts.permissions import can_manage_members, can_view_audit_log
 from townhall.accounts.tokens import TokenError, create_token, revoke_token
 
 EXPIRY_CHOICES = [("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year")]
@@ -80,3 +83,51 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     revoke_token(token, by=request.user)
     messages.success(request, f"Revoked the token “{token.name}”.")
     return redirect("accounts:tokens")
+
+
+class AuditFilterForm(forms.Form):
+    verb = forms.ChoiceField(required=False, label="Action")
+    target_type = forms.ChoiceField(required=False, label="Object type")
+    target_id = forms.CharField(required=False, max_length=40, label="Object id")
+    actor = forms.IntegerField(required=False, min_value=1, label="Actor (member id)")
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: object, verbs: list[str], types: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["verb"].choices = [("", "Any action"), *((v, v) for v in verbs)]  # type: ignore[attr-defined]
+        self.fields["target_type"].choices = [("", "Any type"), *((t, t) for t in types)]  # type: ignore[attr-defined]
+
+    def filters(self) -> AuditFilters:
+        if not self.is_valid():
+            return AuditFilters()
+        data = self.cleaned_data
+        return AuditFilters(
+            verb=data["verb"],
+            target_type=data["target_type"],
+            target_id=data["target_id"].strip(),
+            actor_id=data["actor"],
+            since=data["since"],
+            until=data["until"],
+        )
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log for moderators and above: every recorded action, filterable."""
+    if not can_view_audit_log(request.user):
+        raise PermissionDenied("The audit log is for moderators, community managers and admins.")
+    verbs, types = audit_choices()
+    form = AuditFilterForm(request.GET or None, verbs=verbs, types=types)
+    filters = form.filters()
+    page = Paginator(audit_events(filters), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {"form": form, "filters": filters, "page": page, "nav": "audit"},
+    )

@@ -10,9 +10,10 @@ class CommunityConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from townhall.community.group_section import register
+        from townhall.community import group_section, profile_section
         from townhall.community.search_schema import after_migrate
 
-        register()
+        group_section.register()
+        profile_section.register()
         # Schema upkeep, not a business rule: SQLite table rebuilds drop the search triggers.
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="community-search-schema")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.community import services
+from townhall.community.demo_moderation import seed_moderation
 from townhall.community.models import Board, IdeaStatus, TopicKind, Visibility
 from townhall.core.models import Member
 
@@ -221,9 +222,13 @@ def seed_community(seed: int = 7) -> CommunityDemo:
             occurred_at=now - timedelta(days=rng.randint(1, 20)),
         )
         topics += 1
-        for person in rng.sample(customers, 4):
+        for hour, person in enumerate(rng.sample(customers, 4), start=1):
+            # Back-dated like the topic, so the new-member limits (live posts only) stay out.
             services.create_reply(
-                discussion, body="Here is ours: a weekly report to Slack.", by=person
+                discussion,
+                body="Here is ours: a weekly report to Slack.",
+                by=person,
+                occurred_at=discussion.created_at + timedelta(hours=hour),
             )
             replies += 1
 
@@ -255,4 +260,5 @@ def seed_community(seed: int = 7) -> CommunityDemo:
         by=writer,
     )
     topics += 2
+    seed_moderation(rng, customers)
     return CommunityDemo(boards=Board.objects.count(), topics=topics, replies=replies)

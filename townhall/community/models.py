@@ -57,6 +57,19 @@ VOTABLE_STATUSES = {
 }
 
 
+class ModerationState(models.TextChoices):
+    """Whether a topic or reply is shown: published, waiting for a moderator, or taken down.
+
+    Hidden and deleted rows stay in the table (the audit trail points at them); only
+    moderators see them, marked as such.
+    """
+
+    VISIBLE = "visible", "Published"
+    HELD = "held", "Held for review"
+    HIDDEN = "hidden", "Hidden by a moderator"
+    DELETED = "deleted", "Deleted"
+
+
 def default_kinds() -> list[str]:
     return list(ALL_KINDS)
 
@@ -186,6 +199,15 @@ class Topic(models.Model):
     promoted_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="promoted_to"
     )
+    # Moderation (see models_moderation.py for flags and bans).
+    moderation = models.CharField(
+        max_length=8, choices=ModerationState.choices, default=ModerationState.VISIBLE
+    )
+    locked_at = models.DateTimeField(null=True, blank=True, help_text="Set: no new replies.")
+    pinned_at = models.DateTimeField(null=True, blank=True, help_text="Set: first on its board.")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
@@ -196,6 +218,11 @@ class Topic(models.Model):
                 fields=["response_due_at"],
                 name="topic_awaiting_reply",
                 condition=Q(first_reply_at__isnull=True),
+            ),
+            models.Index(
+                fields=["moderation", "created_at"],
+                name="topic_moderation",
+                condition=~Q(moderation="visible"),
             ),
         ]
 
@@ -220,6 +247,22 @@ class Topic(models.Model):
     @property
     def is_solved(self) -> bool:
         return self.solution_id is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.moderation == ModerationState.VISIBLE
+
+    @property
+    def is_held(self) -> bool:
+        return self.moderation == ModerationState.HELD
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def is_pinned(self) -> bool:
+        return self.pinned_at is not None
 
     @property
     def accepts_votes(self) -> bool:
@@ -260,14 +303,28 @@ class Reply(models.Model):
     status_change = models.CharField(
         max_length=16, choices=IdeaStatus.choices, blank=True, default=""
     )
+    moderation = models.CharField(
+        max_length=8, choices=ModerationState.choices, default=ModerationState.VISIBLE
+    )
 
     class Meta:
         verbose_name_plural = "replies"
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["topic", "created_at"], name="reply_topic_time")]
+        indexes = [
+            models.Index(fields=["topic", "created_at"], name="reply_topic_time"),
+            models.Index(
+                fields=["moderation", "created_at"],
+                name="reply_moderation",
+                condition=~Q(moderation="visible"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Reply {self.pk} to {self.topic_id}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.moderation == ModerationState.VISIBLE
 
 
 class ReplyRevision(models.Model):
@@ -373,6 +430,7 @@ class NotificationVerb(models.TextChoices):
     SOLUTION = "solution", "accepted your reply as the solution"
     OFFICIAL = "official", "marked an official response on your topic"
     IDEA_STATUS = "idea_status", "changed the status of an idea you follow"
+    APPROVED = "approved", "approved your post after review"
 
 
 class Notification(models.Model):
@@ -401,6 +459,8 @@ class Notification(models.Model):
 
 
 # Search and consumption signals live in their own module (imported here so Django sees them).
+# Flags and bans live in their own module; imported here so Django finds the models.
+from townhall.community.models_moderation import Ban, Flag, FlagReason  # noqa: E402, F401
 from townhall.community.models_search import (  # noqa: E402, F401
     DraftSession,
     DraftState,

@@ -4,7 +4,7 @@ which buttons to show. Roles come from the Member (see accounts.permissions)."""
 from __future__ import annotations
 
 from townhall.community.models import Reply, Topic, TopicKind
-from townhall.core.models import Member, Role
+from townhall.core.models import ROLE_RANK, Member, Role
 
 
 def is_moderator(member: Member | None) -> bool:
@@ -52,3 +52,18 @@ def can_edit_article(topic: Topic, member: Member | None) -> bool:
 
 def can_set_idea_status(member: Member | None) -> bool:
     return is_team(member)
+
+
+def can_moderate(member: Member | None) -> bool:
+    """Hide, approve, delete, lock, pin, move, merge, resolve flags: moderators and above."""
+    return is_moderator(member)
+
+
+def can_ban(member: Member | None, target: Member) -> bool:
+    """Moderators and above ban members whose role is below their own (never themselves)."""
+    return (
+        is_moderator(member)
+        and member is not None
+        and member.pk != target.pk
+        and ROLE_RANK[Role(target.role)] < ROLE_RANK[Role(member.role)]
+    )

@@ -33,9 +33,9 @@ SIMILAR_LIMIT = 5
 TITLE_WEIGHT, BODY_WEIGHT, REPLY_FACTOR = 4.0, 1.0, 0.5
 # Similar questions: a solved question ranks 1.5x higher.
 SOLVED_BOOST = 1.5
-# Which replies may be found (a SQL condition on `community_reply r`). Moderation: put the
-# condition that leaves out hidden or deleted replies here (topics follow visible_topics).
-SEARCHABLE_REPLIES = "1 = 1"
+# Which replies may be found (a SQL condition on `community_reply r`): published ones only,
+# for everyone (topics follow visible_topics, which applies the moderation rules).
+SEARCHABLE_REPLIES = "r.moderation = 'visible'"
 
 # Marks around matched words in snippets, chosen from Unicode's private use area; they are
 # turned into <mark> only after the text has been escaped.
@@ -226,7 +226,7 @@ class SearchResults:
 def searchable_topics(viewer: Member | None, filters: SearchFilters) -> QuerySet[Topic]:
     """The topics whose text `viewer` may find: visible boards, then the page's filters."""
     topics = filter_topics(
-        visible_topics(viewer),
+        visible_topics(viewer).filter(merged_into__isnull=True),
         TopicFilters(kind=filters.kind, solved=filters.solved, tag=filters.tag),
     )
     if filters.board:
@@ -390,7 +390,9 @@ def similar_questions(
     words, fts = any_words_query(title)
     if not words or len(" ".join(words)) < 3:
         return []
-    visible_sql, visible_params = _subquery(visible_topics(viewer).filter(kind=TopicKind.QUESTION))
+    visible_sql, visible_params = _subquery(
+        visible_topics(viewer).filter(kind=TopicKind.QUESTION, merged_into__isnull=True)
+    )
     if connection.vendor == "postgresql":
         last = f"{words[-1]}:*" if len(words[-1]) >= 3 else words[-1]
         tsquery = " | ".join([*words[:-1], last])

@@ -2,6 +2,9 @@
 `visible_boards(viewer)` / `visible_topics(viewer)`, so what a viewer cannot see never
 reaches them.
 
+Moderation: held, hidden and deleted posts reach only moderators (and a held post its
+author); `published_to(viewer)` is that rule.
+
 Visibility: public boards for everyone; signed-in members' boards for any signed-in
 member; group boards for that group's members; employee boards for employees;
 moderators and above see every board. A sub-board must pass its parent's rule too.
@@ -13,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from townhall.community.models import (
     ArticleFeedback,
     Board,
     Like,
+    ModerationState,
     Notification,
     Reply,
     Tag,
@@ -58,9 +62,22 @@ def visible_boards(viewer: Member | None) -> QuerySet[Board]:
     )
 
 
+def published_to(viewer: Member | None, prefix: str = "") -> Q:
+    """Posts `viewer` may see by moderation state: published ones, their own held ones;
+    moderators see everything (held, hidden and deleted posts are marked on the page)."""
+    if is_moderator(viewer):
+        return Q()
+    rule = Q(**{f"{prefix}moderation": ModerationState.VISIBLE})
+    if viewer is not None:
+        rule |= Q(**{f"{prefix}moderation": ModerationState.HELD, f"{prefix}author": viewer})
+    return rule
+
+
 def visible_topics(viewer: Member | None) -> QuerySet[Topic]:
-    """Every topic on a board `viewer` may read (one query, the boards as a subquery)."""
-    return Topic.objects.filter(board__in=visible_boards(viewer).values("pk"))
+    """Every topic on a board `viewer` may read that is published (or theirs and held;
+    moderators: every topic), in one query with the boards as a subquery. Merged stubs
+    are included so their address can redirect; lists leave them out."""
+    return Topic.objects.filter(published_to(viewer), board__in=visible_boards(viewer).values("pk"))
 
 
 def can_see_topic(topic: Topic, viewer: Member | None) -> bool:
@@ -78,8 +95,11 @@ class BoardEntry:
 
 def board_index(viewer: Member | None) -> list[BoardEntry]:
     """Top-level boards with their visible sub-boards, each with its topic count."""
+    listed = Q(topics__moderation=ModerationState.VISIBLE, topics__merged_into__isnull=True)
     boards = list(
-        visible_boards(viewer).annotate(topic_count=Count("topics")).order_by("position", "name")
+        visible_boards(viewer)
+        .annotate(topic_count=Count("topics", filter=listed))
+        .order_by("position", "name")
     )
     entries = {b.pk: BoardEntry(b) for b in boards if b.parent_id is None}
     for board in boards:
@@ -110,8 +130,11 @@ class TopicFilters:
 
 
 def _list_columns(topics: QuerySet[Topic]) -> QuerySet[Topic]:
-    return topics.select_related("author", "board").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    """What a topic row shows; merged stubs never appear in lists."""
+    return (
+        topics.filter(merged_into__isnull=True)
+        .select_related("author", "board")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )
 
 
@@ -132,10 +155,13 @@ def filter_topics(topics: QuerySet[Topic], filters: TopicFilters) -> QuerySet[To
 def board_topics(
     board: Board, viewer: Member | None, filters: TopicFilters, page: str | int | None
 ) -> Page:
-    """The board's topics and its visible sub-boards' topics, latest activity first."""
+    """The board's topics and its visible sub-boards' topics: pinned ones first, then
+    latest activity first."""
     boards = visible_boards(viewer).filter(Q(pk=board.pk) | Q(parent=board)).values("pk")
-    topics = filter_topics(Topic.objects.filter(board__in=boards), filters)
-    topics = _list_columns(topics).order_by("-last_activity_at", "-id")
+    topics = Topic.objects.filter(published_to(viewer), board__in=boards)
+    topics = _list_columns(filter_topics(topics, filters)).order_by(
+        F("pinned_at").desc(nulls_last=True), "-last_activity_at", "-id"
+    )
     return Paginator(topics, TOPICS_PER_PAGE).get_page(page)
 
 
@@ -177,7 +203,9 @@ class TopicPage:
 def topic_page(topic: Topic, viewer: Member | None) -> TopicPage:
     """Everything the topic page shows, in a fixed number of queries however many replies."""
     replies = list(
-        Reply.objects.filter(topic=topic).select_related("author").order_by("created_at", "id")
+        Reply.objects.filter(published_to(viewer), topic=topic)
+        .select_related("author")
+        .order_by("created_at", "id")
     )
     by_id = {r.pk: r for r in replies}
     liked_topic, liked_replies, voted, feedback = False, set(), False, None
@@ -221,7 +249,7 @@ def topic_page(topic: Topic, viewer: Member | None) -> TopicPage:
 def reply_for(reply_id: int, viewer: Member | None) -> Reply:
     """A reply on a topic `viewer` may read; Reply.DoesNotExist otherwise."""
     return (
-        Reply.objects.filter(topic__in=visible_topics(viewer).values("pk"))
+        Reply.objects.filter(published_to(viewer), topic__in=visible_topics(viewer).values("pk"))
         .select_related("topic", "topic__board", "author")
         .get(pk=reply_id)
     )
@@ -258,9 +286,15 @@ def overdue(viewer: Member | None, now: datetime | None = None) -> QuerySet[Topi
 
 
 def notifications_for(viewer: Member) -> QuerySet[Notification]:
-    """The viewer's notifications about topics they can still read, newest first."""
+    """The viewer's notifications about topics they can still read (and replies still
+    shown), newest first."""
+    # Q() | Q(...) drops the empty side, so moderators (no rule) get no filter at all.
+    reply_shown = (
+        Q() if is_moderator(viewer) else Q(reply__isnull=True) | published_to(viewer, "reply__")
+    )
     return (
-        Notification.objects.filter(recipient=viewer, topic__in=visible_topics(viewer).values("pk"))
+        Notification.objects.filter(reply_shown, recipient=viewer)
+        .filter(topic__in=visible_topics(viewer).values("pk"))
         .select_related("actor", "topic")
         .order_by("-created_at", "-id")
     )

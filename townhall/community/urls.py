@@ -1,6 +1,6 @@
 from django.urls import path
 
-from townhall.community.views import actions, pages
+from townhall.community.views import actions, moderation, pages
 from townhall.community.views import search as search_views
 
 app_name = "community"
@@ -9,6 +9,12 @@ urlpatterns = [
     path("", pages.board_index, name="index"),
     path("queue/", pages.queue, name="queue"),
     path("notifications/", pages.notifications, name="notifications"),
+    path("moderation/", moderation.queue, name="moderation"),
+    path("moderation/<str:kind>/<int:pk>/<str:action>/", moderation.decide, name="moderate"),
+    path("flag/<str:kind>/<int:pk>/", moderation.flag, name="flag"),
+    path("t/<int:topic_id>/mod/<str:action>/", moderation.topic_action, name="topic_action"),
+    path("members/<int:member_id>/ban/", moderation.ban, name="ban"),
+    path("members/<int:member_id>/unban/", moderation.unban, name="unban"),
     path("notifications/read/", actions.notifications_read, name="notifications_read"),
     path("b/<slug:slug>/", pages.board_page, name="board"),
     path("b/<slug:slug>/new/", pages.new_topic, name="new_topic"),

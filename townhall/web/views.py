@@ -25,6 +25,7 @@ from townhall.accounts.permissions import (
 )
 from townhall.accounts.services import set_role
 from townhall.core import selectors
+from townhall.core.extensions import profile_sections
 from townhall.core.models import Member, Organization, Role
 
 
@@ -118,6 +119,7 @@ def member_profile(request: HttpRequest, member_id: int) -> HttpResponse:
         "can_set_roles": can_set_roles(request.user),
         "roles": Role.choices,
         "is_viewer": viewer is not None and viewer.pk == profile.member.pk,
+        "extra_sections": profile_sections(profile.member, viewer),
     }
     return _render(request, "web/members/profile.html", "web/members/timeline_items.html", context)
 

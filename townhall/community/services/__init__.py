@@ -7,6 +7,7 @@ Refusals raise PermissionDenied (not allowed) or ValidationError (not in this st
 """
 
 from townhall.community.services.articles import edit_article, promote_to_article, rate_article
+from townhall.community.services.bans import ban_member, unban_member
 from townhall.community.services.boards import create_board
 from townhall.community.services.consumption import (
     mark_solved_too,
@@ -20,6 +21,7 @@ from townhall.community.services.deflection import (
     record_deflections,
 )
 from townhall.community.services.ideas import set_idea_status, unvote, vote
+from townhall.community.services.moderation import approve, delete_post, dismiss_flags, flag, hide
 from townhall.community.services.notifications import mark_notifications_read
 from townhall.community.services.questions import accept_solution, unaccept_solution
 from townhall.community.services.reactions import like, unlike
@@ -29,22 +31,40 @@ from townhall.community.services.replies import (
     edit_reply,
     mark_official_response,
 )
+from townhall.community.services.topic_moderation import (
+    lock_topic,
+    merge_topic,
+    move_topic,
+    pin_topic,
+    unlock_topic,
+    unpin_topic,
+)
 from townhall.community.services.topics import create_topic
 
 __all__ = [
     "accept_solution",
+    "approve",
+    "ban_member",
     "clear_official_response",
     "close_draft",
     "create_board",
     "create_reply",
     "create_topic",
+    "delete_post",
+    "dismiss_flags",
     "edit_article",
     "edit_reply",
+    "flag",
+    "hide",
     "like",
+    "lock_topic",
     "mark_notifications_read",
     "mark_official_response",
     "mark_solved_too",
+    "merge_topic",
+    "move_topic",
     "open_suggestion",
+    "pin_topic",
     "promote_to_article",
     "rate_article",
     "record_deflections",
@@ -52,8 +72,11 @@ __all__ = [
     "record_view_activities",
     "set_idea_status",
     "unaccept_solution",
+    "unban_member",
     "unlike",
+    "unlock_topic",
     "unmark_solved_too",
+    "unpin_topic",
     "unvote",
     "vote",
 ]

@@ -7,10 +7,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.text import slugify
 
+from townhall.accounts.services import record_audit
 from townhall.community.markdown import mention_names, render_markdown
 from townhall.community.models import (
     BODY_MAX,
     Board,
+    ModerationState,
     Notification,
     NotificationVerb,
     Reply,
@@ -18,7 +20,10 @@ from townhall.community.models import (
     Topic,
     Visibility,
 )
+from townhall.community.models_moderation import Flag, FlagReason
+from townhall.community.permissions import is_moderator
 from townhall.community.selectors import can_see_topic
+from townhall.community.spam import SpamVerdict
 from townhall.core.models import Member
 from townhall.core.services import record_activity
 
@@ -48,6 +53,40 @@ def require_visible(topic: Topic, by: Member | None) -> None:
     """Acting on a topic one cannot read looks like acting on one that does not exist."""
     if not can_see_topic(topic, by):
         raise PermissionDenied("You cannot see this topic.")
+
+
+def require_reply_visible(reply: Reply, by: Member | None) -> None:
+    """A reply taken down (or held, for anyone but its author) cannot be acted on."""
+    require_visible(reply.topic, by)
+    if reply.moderation == ModerationState.VISIBLE or is_moderator(by):
+        return
+    if by is not None and reply.moderation == ModerationState.HELD and reply.author_id == by.pk:
+        return
+    raise PermissionDenied("You cannot see this reply.")
+
+
+def target_of(content: Topic | Reply) -> tuple[str, int]:
+    """How the audit log names a post: ("community.topic", id) or ("community.reply", id)."""
+    return ("community.reply" if isinstance(content, Reply) else "community.topic", content.pk)
+
+
+def audit_data(content: Topic | Reply, **extra: Any) -> dict[str, Any]:
+    """The title and link the audit log page shows for a post, plus `extra`."""
+    topic = content.topic if isinstance(content, Reply) else content
+    anchor = f"#reply-{content.pk}" if isinstance(content, Reply) else ""
+    return {"title": topic.title[:120], "url": f"{topic.get_absolute_url()}{anchor}", **extra}
+
+
+def hold_post(content: Topic | Reply, verdict: SpamVerdict) -> Flag:
+    """Keep a post back for review: an automatic spam flag carrying the score and its
+    signals, and an audit entry by the system."""
+    item = {"reply": content} if isinstance(content, Reply) else {"topic": content}
+    flag = Flag.objects.create(reason=FlagReason.SPAM, data=verdict.as_data(), **item)
+    kind, pk = target_of(content)
+    record_audit(
+        None, "hold", kind, pk, reason="spam score", data=audit_data(content, score=verdict.score)
+    )
+    return flag
 
 
 def clean_body(body: str, *, what: str = "A post", required: bool = True) -> str:

@@ -23,14 +23,17 @@ from townhall.community.services._common import (
     render_with_mentions,
     require_visible,
 )
+from townhall.community.services.guards import require_not_banned
 from townhall.community.services.topics import clean_title, create_topic
 from townhall.core.models import Member
 
 
 @transaction.atomic
 def edit_article(topic: Topic, *, title: str, body: str, by: Member) -> ArticleRevision:
-    """Save a new version of an article (its author or the team); every version is kept."""
+    """Save a new version of an article (its author or the team); every version is kept.
+    Banned members cannot edit."""
     by = active_member(by)
+    require_not_banned(by)
     require_visible(topic, by)
     topic = (
         Topic.objects.select_for_update(of=("self",))
@@ -57,8 +60,10 @@ def edit_article(topic: Topic, *, title: str, body: str, by: Member) -> ArticleR
 
 @transaction.atomic
 def rate_article(topic: Topic, *, helpful: bool, by: Member) -> Topic:
-    """Answer "Was this helpful?" for an article; answering again changes the answer."""
+    """Answer "Was this helpful?" for an article; answering again changes the answer
+    (not for banned members)."""
     by = active_member(by)
+    require_not_banned(by)
     require_visible(topic, by)
     topic = (
         Topic.objects.select_for_update(of=("self",))

@@ -16,6 +16,7 @@ from townhall.community.models import (
 from townhall.community.permissions import can_set_idea_status
 from townhall.community.selectors import can_see_topic
 from townhall.community.services._common import active_member, notify, record, require_visible
+from townhall.community.services.guards import require_not_banned
 from townhall.community.services.replies import create_reply
 from townhall.core.models import Member
 
@@ -30,11 +31,13 @@ def _idea(topic: Topic, *, lock: bool = False) -> Topic:
 
 @transaction.atomic
 def vote(topic: Topic, *, by: Member) -> Topic:
-    """Give idea `topic` the member's one vote (again is a no-op); only while it is open.
+    """Give idea `topic` the member's one vote (again is a no-op); only while it is open,
+    and not for banned members.
 
     Records a `vote` activity (`vote:<topic>:<member>`, target: the idea's author).
     """
     by = active_member(by)
+    require_not_banned(by)
     require_visible(topic, by)
     topic = _idea(topic, lock=True)
     if not topic.accepts_votes:
@@ -65,7 +68,7 @@ def unvote(topic: Topic, *, by: Member) -> Topic:
     return topic
 
 
-def _merge_votes(duplicate: Topic, original: Topic) -> None:
+def merge_votes(duplicate: Topic, original: Topic) -> None:
     """Move the duplicate's votes to the original; a member who voted for both keeps one."""
     already = Vote.objects.filter(topic=original).values("member_id")
     Vote.objects.filter(topic=duplicate).exclude(member_id__in=already).update(topic=original)
@@ -124,7 +127,7 @@ def set_idea_status(
     topic.duplicate_of = original
     topic.save(update_fields=["idea_status", "duplicate_of"])
     if original is not None:
-        _merge_votes(topic, original)
+        merge_votes(topic, original)
         topic.refresh_from_db(fields=["vote_count"])
     record(
         by,

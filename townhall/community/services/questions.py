@@ -36,6 +36,8 @@ def accept_solution(topic: Topic, reply: Reply, *, by: Member) -> Topic:
     reply = Reply.objects.select_related("author").get(pk=reply.pk)
     if reply.topic_id != topic.pk:
         raise ValidationError("That reply belongs to another topic.")
+    if not reply.is_published:
+        raise ValidationError("Only a published reply can be the solution.")
     if reply.is_official_comment and reply.status_change:
         raise ValidationError("A status note cannot be the solution.")
     if topic.solution_id == reply.pk:

@@ -7,7 +7,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from townhall.community.models import Like, Reply, Topic
-from townhall.community.services._common import active_member, record, require_visible
+from townhall.community.services._common import (
+    active_member,
+    record,
+    require_reply_visible,
+    require_visible,
+)
+from townhall.community.services.guards import require_not_banned
 from townhall.core.models import Member
 
 
@@ -23,14 +29,20 @@ def _target(content: Topic | Reply) -> tuple[Topic, dict[str, object], str]:
 
 @transaction.atomic
 def like(content: Topic | Reply, *, by: Member) -> int:
-    """Like a topic or a reply (again is a no-op); returns its like count.
+    """Like a topic or a reply (again is a no-op); returns its like count. Banned
+    members cannot; only published posts take likes.
 
     Records a `like` activity (`like:<topic|reply>:<id>:<member>`, target: the author).
     """
     by = active_member(by)
+    require_not_banned(by)
     topic, target, key = _target(content)
     require_visible(topic, by)
     item = next(iter(target.values()))
+    if isinstance(item, Reply):
+        require_reply_visible(item, by)
+    if not item.is_published:  # type: ignore[attr-defined]
+        raise ValidationError("Only published posts can be liked.")
     author = item.author  # type: ignore[attr-defined]
     if author.pk == by.pk:
         raise ValidationError("You cannot like your own post.")

@@ -14,6 +14,7 @@ from townhall.community.models import (
     ArticleRevision,
     Board,
     IdeaStatus,
+    ModerationState,
     Topic,
     TopicKind,
 )
@@ -22,10 +23,18 @@ from townhall.community.selectors import visible_boards
 from townhall.community.services._common import (
     active_member,
     clean_body,
+    hold_post,
     notify_mentions,
     record,
     render_with_mentions,
+    resolve_mentions,
     tags_for,
+)
+from townhall.community.services.guards import (
+    assess_spam,
+    check_posting_limits,
+    limits,
+    require_not_banned,
 )
 from townhall.core.models import Member
 
@@ -56,10 +65,14 @@ def create_topic(
     """Start a question, idea, discussion or article on `board`.
 
     The board must be readable by `by` and allow the kind; articles are for the team
-    (employees, moderators). Records a `<kind>` activity (`topic:<id>`), notifies the
-    people mentioned, and starts the board's first-response clock.
+    (employees, moderators); banned members cannot post. A new member's live post must
+    fit the first-day limits, and a post the spam check scores too high is held for
+    review (stored, shown to its author and moderators only) instead of published.
+    Publishing records a `<kind>` activity (`topic:<id>`) and notifies the people
+    mentioned. Starts the board's first-response clock.
     """
     by = active_member(by)
+    require_not_banned(by)
     if not visible_boards(by).filter(pk=board.pk).exists():
         raise PermissionDenied("You cannot post on this board.")
     try:
@@ -72,8 +85,14 @@ def create_topic(
         raise PermissionDenied("Knowledge-base articles are written by the team.")
     title = clean_title(title)
     body = clean_body(body, what="The text", required=kind == TopicKind.ARTICLE)
-    html, mentioned = render_with_mentions(body)
+    live = occurred_at is None
     now = occurred_at or timezone.now()
+    verdict = None
+    if live:
+        check_posting_limits(by, what="topic", text=f"{title}\n\n{body}", now=now)
+        verdict = assess_spam(by, f"{title}\n\n{body}", now)
+    held = verdict is not None and verdict.held(limits().hold_score)
+    html, mentioned = render_with_mentions(body)
     hours = board.first_response_hours
     topic = Topic.objects.create(
         board=board,
@@ -89,20 +108,33 @@ def create_topic(
         if hours and kind != TopicKind.ARTICLE
         else None,
         idea_status=IdeaStatus.NEW if kind == TopicKind.IDEA else "",
+        moderation=ModerationState.HELD if held else ModerationState.VISIBLE,
     )
     topic.tags.set(tags_for(tags))
     if kind == TopicKind.ARTICLE:
         ArticleRevision.objects.create(
             topic=topic, number=1, title=title, body=body, edited_by=by, created_at=now
         )
+    if held:
+        assert verdict is not None
+        hold_post(topic, verdict)
+    else:
+        publish_topic(topic, mentioned=mentioned)
+    return topic
+
+
+def publish_topic(topic: Topic, *, mentioned: dict[str, Member] | None = None) -> None:
+    """What publishing a topic does: its activity and the mention notices. Runs when it
+    is posted, or when a moderator approves a held topic."""
+    if mentioned is None:
+        mentioned = resolve_mentions(topic.body)
     record(
-        by,
-        kind.value,
+        topic.author,
+        topic.kind,
         f"topic:{topic.pk}",
         topic,
-        body=body,
-        occurred_at=now,
-        properties={"kind": kind.value},
+        body=topic.body,
+        occurred_at=topic.created_at,
+        properties={"kind": topic.kind},
     )
-    notify_mentions(mentioned, topic, actor=by, reply=None)
-    return topic
+    notify_mentions(mentioned, topic, actor=topic.author, reply=None)

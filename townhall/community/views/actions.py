@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from townhall.community.views.common import (
     reply_or_404,
     topic_or_404,
 )
+from townhall.community.views.pages import HELD_MESSAGE
 from townhall.core.models import Member
 
 
@@ -41,6 +43,8 @@ def reply_create(request: HttpRequest, topic_id: int) -> HttpResponse:
     reply = attempt(
         request, lambda: services.create_reply(topic, body=form.cleaned_data["body"], by=member)
     )
+    if reply is not None and not reply.is_published:
+        messages.warning(request, HELD_MESSAGE)
     return _back(topic, f"#reply-{reply.pk}" if reply else "#reply-form")
 
 

@@ -15,13 +15,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.accounts.permissions import member_for
-from townhall.community import selectors, services
+from townhall.community import selectors, selectors_moderation, services
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
+from townhall.community.forms_moderation import FlagForm
 from townhall.community.models import IdeaStatus, TopicKind, duration_text
 from townhall.community.permissions import (
     can_accept_solution,
     can_edit_article,
     can_edit_reply,
+    can_moderate,
     can_set_idea_status,
     is_team,
 )
@@ -34,6 +36,11 @@ from townhall.community.views.common import (
     topic_or_404,
 )
 
+HELD_MESSAGE = (
+    "Held for review: a moderator will look at your post soon. Until then only you "
+    "and the moderators can see it."
+)
+
 
 def _chrome(viewer: Any, section: str = "boards", **context: Any) -> dict[str, Any]:
     """Context every community page has: the nav item, the team flag, unread notices."""
@@ -41,6 +48,7 @@ def _chrome(viewer: Any, section: str = "boards", **context: Any) -> dict[str, A
         "nav": "community",
         "section": section,
         "is_team": is_team(viewer),
+        "can_moderate": can_moderate(viewer),
         "unread": selectors.unread_count(viewer),
         **context,
     }
@@ -89,15 +97,30 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     under it, then every reply, and the reply form."""
     viewer = member_for(request.user)
     topic = topic_or_404(topic_id, viewer)
+    if topic.merged_into_id is not None:  # a merged topic's address leads to where it went
+        return redirect(f"/community/t/{topic.merged_into_id}/")
     data = selectors.topic_page(topic, viewer)
     team = is_team(viewer)
     signals.count_view(request, topic, viewer)
+    moderating = can_moderate(viewer)
+    flag_counts = selectors_moderation.open_flag_counts(topic) if moderating else {}
+    for reply in data.replies:
+        reply.open_flags = flag_counts.get(f"reply-{reply.pk}", 0)  # type: ignore[attr-defined]
     context = _chrome(
         viewer,
         topic=topic,
         data=data,
         board=topic.board,
-        reply_form=ReplyForm() if viewer else None,
+        reply_form=ReplyForm() if viewer and (not topic.is_locked or moderating) else None,
+        flag_form=FlagForm() if viewer else None,
+        topic_flags=flag_counts.get("topic", 0),
+        move_boards=[
+            b
+            for b in selectors.boards_allowing(topic.kind, viewer)
+            if moderating and b.pk != topic.board_id
+        ]
+        if moderating
+        else [],
         can_accept=can_accept_solution(topic, viewer),
         can_set_status=topic.is_idea and can_set_idea_status(viewer),
         status_form=IdeaStatusForm(initial={"status": topic.idea_status})
@@ -145,7 +168,10 @@ def new_topic(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, error if isinstance(error, ValidationError) else str(error))
         else:
             services.close_draft(draft, by=member, topic=topic)
-            messages.success(request, "Posted.")
+            if topic.is_held:
+                messages.warning(request, HELD_MESSAGE)
+            else:
+                messages.success(request, "Posted.")
             return redirect(topic.get_absolute_url())
     return render(
         request, "community/new_topic.html", _chrome(member, board=board, form=form, draft=draft)
