@@ -7,10 +7,12 @@ and allowed hosts. The README's configuration table lists every variable.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,6 +65,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = env("SITE_NAME", "Townhall")
+# The site's public address, for links in emails (no trailing slash).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BRAND_COLOR = env("BRAND_COLOR", "#4f46e5")
 
 INSTALLED_APPS = [
@@ -117,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "townhall.web.context.site",
+                "townhall.community.context.notifications",
             ],
         },
     },
@@ -156,6 +161,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each connection has its own interval; this only looks for the ones that are due.
     "sync-due-connections": {"task": "connectors.sync_due", "schedule": 300.0},
+    # Members who chose the daily digest get it once a day at this hour (site time zone).
+    "community-daily-digest": {
+        "task": "community.send_digests",
+        "schedule": crontab(hour=int(env("DIGEST_HOUR", "7")), minute=0),
+    },
 }
 
 # --- auth ------------------------------------------------------------------------------
@@ -216,6 +226,21 @@ EMPLOYEE_DOMAINS = [d.lower() for d in env_list("EMPLOYEE_DOMAINS")]
 
 # Commands `townhall demo` runs after seeding, in order (apps core cannot import).
 DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"], ["community", "seed-demo"]]
+
+# --- community reputation ----------------------------------------------------------------
+# Points per action over the defaults (docs/community.md), as JSON: '{"solution_accepted": 20}'.
+try:
+    REPUTATION_POINTS = json.loads(env("REPUTATION_POINTS") or "{}")
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(
+        f"TOWNHALL_REPUTATION_POINTS must be a JSON object of action → points: {error}"
+    ) from None
+if not isinstance(REPUTATION_POINTS, dict) or not all(
+    isinstance(v, int) and not isinstance(v, bool) for v in REPUTATION_POINTS.values()
+):
+    raise ImproperlyConfigured(
+        'TOWNHALL_REPUTATION_POINTS must map actions to whole numbers, e.g. {"reply_liked": 3}'
+    )
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))

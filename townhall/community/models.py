@@ -369,6 +369,9 @@ class NotificationVerb(models.TextChoices):
     SOLUTION = "solution", "accepted your reply as the solution"
     OFFICIAL = "official", "marked an official response on your topic"
     IDEA_STATUS = "idea_status", "changed the status of an idea you follow"
+    FOLLOWED_REPLY = "followed_reply", "replied to a topic you follow"
+    FOLLOWED_TOPIC = "followed_topic", "started a topic where you follow"
+    BADGE = "badge", "earned you a badge"
 
 
 class Notification(models.Model):
@@ -383,6 +386,8 @@ class Notification(models.Model):
     reply = models.ForeignKey(
         Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # The badge's slug for badge notices.
+    detail = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -394,3 +399,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} for {self.recipient_id} on {self.topic_id}"
+
+
+# Reputation, subscriptions and email delivery live in their own module.
+from townhall.community.models_reputation import *  # noqa: E402, F403

@@ -29,8 +29,8 @@ from townhall.community.models import (
     Vote,
 )
 from townhall.community.permissions import is_moderator
-from townhall.core.models import Member
-from townhall.groups.selectors import group_ids_of
+from townhall.core.models import Member, Role
+from townhall.groups.selectors import group_ids_of, member_ids_of_group
 
 TOPICS_PER_PAGE = 25
 QUEUE_SIZE = 50
@@ -61,6 +61,31 @@ def visible_boards(viewer: Member | None) -> QuerySet[Board]:
 def visible_topics(viewer: Member | None) -> QuerySet[Topic]:
     """Every topic on a board `viewer` may read (one query, the boards as a subquery)."""
     return Topic.objects.filter(board__in=visible_boards(viewer).values("pk"))
+
+
+def _readers_rule(board: Board) -> Q | None:
+    """Which signed-in members pass `board`'s own rule (None: all of them)."""
+    if board.visibility == Visibility.GROUP:
+        return Q(pk__in=member_ids_of_group(board.group_id))
+    if board.visibility == Visibility.EMPLOYEES:
+        return Q(is_employee=True)
+    return None
+
+
+def readers_of(board: Board, members: QuerySet[Member]) -> QuerySet[Member]:
+    """Those of `members` (signed-in people) who may read `board`: the rules of
+    `visible_boards`, asked the other way round, in one query for any number of people."""
+    rules = [_readers_rule(board)]
+    if board.parent_id is not None:
+        rules.append(_readers_rule(board.parent))  # type: ignore[arg-type]
+    needed = [rule for rule in rules if rule is not None]
+    if not needed:
+        return members
+    passes = needed[0]
+    for rule in needed[1:]:
+        passes &= rule
+    staff = Q(role__in=[Role.MODERATOR, Role.COMMUNITY_MANAGER, Role.ADMIN])
+    return members.filter(staff | passes)
 
 
 def can_see_topic(topic: Topic, viewer: Member | None) -> bool:

@@ -7,7 +7,9 @@ Refusals raise PermissionDenied (not allowed) or ValidationError (not in this st
 """
 
 from townhall.community.services.articles import edit_article, promote_to_article, rate_article
+from townhall.community.services.badges import grant_mvp, revoke_mvp
 from townhall.community.services.boards import create_board
+from townhall.community.services.email import set_email_mode, unsubscribe
 from townhall.community.services.ideas import set_idea_status, unvote, vote
 from townhall.community.services.notifications import mark_notifications_read
 from townhall.community.services.questions import accept_solution, unaccept_solution
@@ -18,6 +20,8 @@ from townhall.community.services.replies import (
     edit_reply,
     mark_official_response,
 )
+from townhall.community.services.reputation import rebuild_reputation
+from townhall.community.services.subscriptions import follow, unfollow
 from townhall.community.services.topics import create_topic
 
 __all__ = [
@@ -28,14 +32,21 @@ __all__ = [
     "create_topic",
     "edit_article",
     "edit_reply",
+    "follow",
+    "grant_mvp",
     "like",
     "mark_notifications_read",
     "mark_official_response",
     "promote_to_article",
     "rate_article",
+    "rebuild_reputation",
+    "revoke_mvp",
+    "set_email_mode",
     "set_idea_status",
     "unaccept_solution",
+    "unfollow",
     "unlike",
+    "unsubscribe",
     "unvote",
     "vote",
 ]

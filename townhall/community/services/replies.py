@@ -20,6 +20,7 @@ from townhall.community.services._common import (
     render_with_mentions,
     require_visible,
 )
+from townhall.community.services.subscriptions import follow_quietly, notify_topic_followers
 from townhall.core.models import Member
 
 
@@ -83,6 +84,10 @@ def create_reply(
     if not official_comment:
         notify(topic.author, NotificationVerb.REPLY, topic, actor=by, reply=reply)
     notify_mentions(mentioned, topic, actor=by, reply=reply)
+    follow_quietly(topic, by)
+    if not official_comment:  # status notes tell followers in set_idea_status
+        told = [topic.author_id, *(m.pk for m in mentioned.values())]
+        notify_topic_followers(reply, actor=by, exclude=told)
     return reply
 
 

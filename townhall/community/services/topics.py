@@ -27,6 +27,11 @@ from townhall.community.services._common import (
     render_with_mentions,
     tags_for,
 )
+from townhall.community.services.badges import check_badges
+from townhall.community.services.subscriptions import (
+    follow_quietly,
+    notify_board_and_tag_followers,
+)
 from townhall.core.models import Member
 
 
@@ -105,4 +110,8 @@ def create_topic(
         properties={"kind": kind.value},
     )
     notify_mentions(mentioned, topic, actor=by, reply=None)
+    follow_quietly(topic, by)
+    notify_board_and_tag_followers(topic, actor=by, exclude=[m.pk for m in mentioned.values()])
+    if kind == TopicKind.ARTICLE:
+        check_badges(by, ["articles"], topic=topic)
     return topic

@@ -34,14 +34,9 @@ from townhall.community.views.common import (
 
 
 def _chrome(viewer: Any, section: str = "boards", **context: Any) -> dict[str, Any]:
-    """Context every community page has: the nav item, the team flag, unread notices."""
-    return {
-        "nav": "community",
-        "section": section,
-        "is_team": is_team(viewer),
-        "unread": selectors.unread_count(viewer),
-        **context,
-    }
+    """Context every community page has: the nav item and the team flag (the unread count
+    comes from the `community_unread` context processor, shared with the header's bell)."""
+    return {"nav": "community", "section": section, "is_team": is_team(viewer), **context}
 
 
 @require_GET
