@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from townhall.community.models import (
     ArticleFeedback,
     Board,
     Like,
+    Mvp,
     Notification,
     Reply,
+    Subscription,
     Tag,
     Topic,
     TopicKind,
@@ -92,6 +94,18 @@ def can_see_topic(topic: Topic, viewer: Member | None) -> bool:
     return visible_topics(viewer).filter(pk=topic.pk).exists()
 
 
+def _follows(viewer: Member | None, field: str) -> Exists | Value:
+    """For annotations: whether `viewer` follows the row (a subquery, no extra query)."""
+    if viewer is None:
+        return Value(False)
+    return Exists(Subscription.objects.filter(member=viewer, **{field: OuterRef("pk")}))
+
+
+def _is_mvp(member_field: str) -> Exists:
+    """For annotations: whether the member in `member_field` is an MVP now."""
+    return Exists(Mvp.objects.filter(member_id=OuterRef(member_field), revoked_at__isnull=True))
+
+
 # --- boards ------------------------------------------------------------------------------
 
 
@@ -114,8 +128,14 @@ def board_index(viewer: Member | None) -> list[BoardEntry]:
 
 
 def board_for(slug: str, viewer: Member | None) -> Board:
-    """The board if `viewer` may read it; Board.DoesNotExist otherwise."""
-    return visible_boards(viewer).select_related("parent", "group").get(slug=slug)
+    """The board if `viewer` may read it (with `followed`: whether they follow it);
+    Board.DoesNotExist otherwise."""
+    return (
+        visible_boards(viewer)
+        .select_related("parent", "group")
+        .annotate(followed=_follows(viewer, "board"))
+        .get(slug=slug)
+    )
 
 
 def boards_allowing(kind: str, viewer: Member | None) -> list[Board]:
@@ -182,6 +202,7 @@ def topic_for(topic_id: int, viewer: Member | None) -> Topic:
         visible_topics(viewer)
         .select_related("board", "board__parent", "author", "duplicate_of", "promoted_from")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .annotate(followed=_follows(viewer, "topic"), author_mvp=_is_mvp("author_id"))
         .get(pk=topic_id)
     )
 
@@ -202,7 +223,10 @@ class TopicPage:
 def topic_page(topic: Topic, viewer: Member | None) -> TopicPage:
     """Everything the topic page shows, in a fixed number of queries however many replies."""
     replies = list(
-        Reply.objects.filter(topic=topic).select_related("author").order_by("created_at", "id")
+        Reply.objects.filter(topic=topic)
+        .select_related("author")
+        .annotate(author_mvp=_is_mvp("author_id"))
+        .order_by("created_at", "id")
     )
     by_id = {r.pk: r for r in replies}
     liked_topic, liked_replies, voted, feedback = False, set(), False, None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from townhall.community.views import actions, pages
+from townhall.community.views import actions, pages, standing
 
 app_name = "community"
 
@@ -9,6 +9,12 @@ urlpatterns = [
     path("queue/", pages.queue, name="queue"),
     path("notifications/", pages.notifications, name="notifications"),
     path("notifications/read/", actions.notifications_read, name="notifications_read"),
+    path("reputation/", standing.reputation, name="reputation"),
+    path("leaderboard/", standing.leaderboard, name="leaderboard"),
+    path("me/", standing.dashboard, name="dashboard"),
+    path("me/email/", standing.email_settings, name="email_settings"),
+    path("follow/", standing.follow, name="follow"),
+    path("unsubscribe/<str:token>/", standing.unsubscribe, name="unsubscribe"),
     path("b/<slug:slug>/", pages.board_page, name="board"),
     path("b/<slug:slug>/new/", pages.new_topic, name="new_topic"),
     path("t/<int:topic_id>/", pages.topic_page, name="topic"),

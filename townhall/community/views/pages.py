@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from townhall.accounts.permissions import member_for
 from townhall.community import selectors, services
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
-from townhall.community.models import IdeaStatus, TopicKind, duration_text
+from townhall.community.models import IdeaStatus, Subscription, TopicKind, duration_text
 from townhall.community.permissions import (
     can_accept_solution,
     can_edit_article,
@@ -63,6 +63,10 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         else "",
     )
     page = selectors.board_topics(board, viewer, filters, request.GET.get("page"))
+    tags = selectors.board_tags(board)
+    tag_followed = None  # only asked when filtering by a tag of this board
+    if viewer is not None and any(tag.slug == filters.tag for tag in tags):
+        tag_followed = Subscription.objects.filter(member=viewer, tag__slug=filters.tag).exists()
     context = _chrome(
         viewer,
         board=board,
@@ -70,7 +74,8 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         filters=filters,
         kinds=board.allowed_kind_choices,
         statuses=IdeaStatus.choices,
-        tags=selectors.board_tags(board),
+        tags=tags,
+        tag_followed=tag_followed,
         children=list(selectors.visible_boards(viewer).filter(parent=board)),
     )
     return render(request, "community/board.html", context)
