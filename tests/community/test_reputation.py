@@ -21,6 +21,7 @@ from townhall.community.models import (
 )
 from townhall.community.selectors_reputation import leaderboard
 from townhall.community.services.reputation import points_table, rank_for
+from townhall.core.models import Role
 
 from .conftest import login
 
@@ -206,3 +207,28 @@ def test_a_board_leaderboard_is_only_for_readers_of_the_board(client, make_board
     assert client.get(f"/community/leaderboard/?board={staff.slug}").status_code == 404
     login(client, make_person(employee=True))
     assert client.get(f"/community/leaderboard/?board={staff.slug}&period=all").status_code == 200
+
+
+def test_the_demo_seeds_points_badges_follows_and_mvps(make_person):
+    from townhall.community.demo import seed_community
+
+    for n in range(15):
+        make_person(name=f"Customer {n}")
+    make_person(name="Sam Staff", employee=True)
+    make_person(name="Cleo Manager", role=Role.COMMUNITY_MANAGER, employee=True)
+    seed_community(3)
+    assert ReputationTotal.objects.filter(points__gt=0).count() >= 5
+    assert {"first_solution", "first_idea_shipped", "first_article", "helpful_article"} <= set(
+        MemberBadge.objects.values_list("badge", flat=True)
+    )
+    assert Mvp.objects.filter(revoked_at__isnull=True).count() == 2
+    assert totals_match_ledger()
+
+
+def totals_match_ledger() -> bool:
+    ledger = dict(
+        ReputationEvent.objects.values("member_id")
+        .annotate(s=Sum("points"))
+        .values_list("member_id", "s")
+    )
+    return ledger == dict(ReputationTotal.objects.values_list("member_id", "points"))
