@@ -161,7 +161,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each connection has its own interval; this only looks for the ones that are due.
     "sync-due-connections": {"task": "connectors.sync_due", "schedule": 300.0},
-    # Members who chose the daily digest get it once a day at this hour (site time zone).
+    # Members who chose the daily digest get it once a day at this hour (UTC: Celery's clock).
     "community-daily-digest": {
         "task": "community.send_digests",
         "schedule": crontab(hour=int(env("DIGEST_HOUR", "7")), minute=0),

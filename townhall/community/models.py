@@ -370,7 +370,7 @@ class NotificationVerb(models.TextChoices):
     OFFICIAL = "official", "marked an official response on your topic"
     IDEA_STATUS = "idea_status", "changed the status of an idea you follow"
     FOLLOWED_REPLY = "followed_reply", "replied to a topic you follow"
-    FOLLOWED_TOPIC = "followed_topic", "started a topic where you follow"
+    FOLLOWED_TOPIC = "followed_topic", "started a topic on a board or tag you follow"
     BADGE = "badge", "earned you a badge"
 
 
