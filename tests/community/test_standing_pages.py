@@ -64,3 +64,16 @@ def test_a_member_picks_the_daily_digest_on_the_email_settings_page(client, aske
     assert EmailPreference.objects.get(member=asker).mode == "daily"
     client.post("/community/me/email/", {"mode": "hourly"})
     assert EmailPreference.objects.get(member=asker).mode == "daily"
+
+
+def test_the_leaderboard_page_runs_2_queries_however_many_rows(
+    client, make_topic, answerer, make_person, django_assert_num_queries
+):
+    for n in range(6):
+        fan = make_person()
+        reply = services.create_reply(make_topic(title=f"Q{n}"), body="A", by=make_person())
+        services.like(reply, by=fan)
+    # the board menu, the rows (with totals and MVP flags as subqueries)
+    with django_assert_num_queries(2):
+        page = client.get("/community/leaderboard/?period=all").content.decode()
+    assert page.count('<th scope="row">') == 6
