@@ -100,7 +100,7 @@ class Award:
     action: str
     board_id: int
     topic_id: int
-    at: datetime
+    at: datetime | None
 
 
 def _within(rows: QuerySet, field: str, topic_ids: list[int] | None) -> QuerySet:
@@ -112,7 +112,15 @@ def expected_awards(topic_ids: list[int] | None = None) -> dict[str, Award]:
     five queries however many topics."""
     awards: dict[str, Award] = {}
 
-    def add(key: str, member: int, actor: int | None, action: str, board: int, topic: int, at):  # type: ignore[no-untyped-def]
+    def add(
+        key: str,
+        member: int,
+        actor: int | None,
+        action: str,
+        board: int,
+        topic: int,
+        at: datetime | None,
+    ) -> None:
         if member != actor:  # nothing for one's own content
             awards[key] = Award(key, member, actor, action, board, topic, at)
 
@@ -156,7 +164,8 @@ def expected_awards(topic_ids: list[int] | None = None) -> dict[str, Award]:
         )
     ):
         if kind == TopicKind.QUESTION:
-            # The asker accepts; their own reply as the solution earns nothing.
+            # The asker stands as the actor (the team may accept for them); the asker's own
+            # reply as the solution earns nothing.
             add(
                 f"solution:{pk}:{reply}",
                 answerer,
