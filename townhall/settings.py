@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,6 +65,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = env("SITE_NAME", "Townhall")
+# The site's public address, for links in emails (no trailing slash).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BRAND_COLOR = env("BRAND_COLOR", "#4f46e5")
 
 INSTALLED_APPS = [
@@ -121,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "townhall.web.context.site",
+                "townhall.community.context.notifications",
             ],
         },
     },
@@ -163,6 +167,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Community signals recorded in batches: members' topic views, expired question drafts.
     "community-view-activities": {"task": "community.record_view_activities", "schedule": 300.0},
     "community-deflections": {"task": "community.record_deflections", "schedule": 300.0},
+    # Members who chose the daily digest get it once a day at this hour (UTC: Celery's clock).
+    "community-daily-digest": {
+        "task": "community.send_digests",
+        "schedule": crontab(hour=int(env("DIGEST_HOUR", "7")), minute=0),
+    },
 }
 
 # --- auth ------------------------------------------------------------------------------
@@ -237,6 +246,20 @@ COMMUNITY_NEW_MEMBER_MAX_REPLIES = int(env("COMMUNITY_NEW_MEMBER_MAX_REPLIES", "
 COMMUNITY_NEW_MEMBER_MAX_LINKS = int(env("COMMUNITY_NEW_MEMBER_MAX_LINKS", "2"))
 COMMUNITY_NEW_MEMBER_POST_INTERVAL = int(env("COMMUNITY_NEW_MEMBER_POST_INTERVAL", "30"))
 COMMUNITY_SPAM_HOLD_SCORE = int(env("COMMUNITY_SPAM_HOLD_SCORE", "5"))
+# --- community reputation ----------------------------------------------------------------
+# Points per action over the defaults (docs/community.md), as JSON: '{"solution_accepted": 20}'.
+try:
+    REPUTATION_POINTS = json.loads(env("REPUTATION_POINTS") or "{}")
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(
+        f"TOWNHALL_REPUTATION_POINTS must be a JSON object of action → points: {error}"
+    ) from None
+if not isinstance(REPUTATION_POINTS, dict) or not all(
+    isinstance(v, int) and not isinstance(v, bool) for v in REPUTATION_POINTS.values()
+):
+    raise ImproperlyConfigured(
+        'TOWNHALL_REPUTATION_POINTS must map actions to whole numbers, e.g. {"reply_liked": 3}'
+    )
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))

@@ -26,11 +26,12 @@ def big_community(community):
 # On a signed-in page, 2 queries load the session and the user, 1 the viewer's member.
 
 
-def test_directory_page_of_50_members_runs_8_queries(
+def test_directory_page_of_50_members_runs_9_queries(
     member_client, big_community, django_assert_num_queries
 ):
-    # + count, page, identities with sources of the page, the source and organization menus
-    with django_assert_num_queries(8):
+    # + count, page, identities with sources of the page, the source and organization menus,
+    # the header bell's unread count
+    with django_assert_num_queries(9):
         response = member_client.get("/members/")
     assert response.content.decode().count('class="person__name"') == PAGE_SIZE
 
@@ -50,12 +51,13 @@ def test_directory_queries_do_not_grow_with_the_rows_shown(member_client, commun
     assert queries_for(member_client, "/members/") == few
 
 
-def test_profile_with_many_identities_and_activities_runs_7_queries(
+def test_profile_with_many_identities_and_activities_runs_8_queries(
     member_client, big_community, django_assert_num_queries
 ):
     person = big_community[0]
-    # session, user, the member, identities with sources, per-source counts, timeline, viewer
-    with django_assert_num_queries(7):
+    # session, user, the member, identities with sources, per-source counts, timeline, viewer,
+    # the header bell's unread count
+    with django_assert_num_queries(8):
         response = member_client.get(f"/members/{person.pk}/")
     assert response.status_code == 200
 
@@ -72,22 +74,24 @@ def test_timeline_fragment_runs_4_queries(member_client, big_community, django_a
         )
 
 
-def test_organization_list_runs_5_queries(member_client, big_community, django_assert_num_queries):
+def test_organization_list_runs_6_queries(member_client, big_community, django_assert_num_queries):
     Organization.objects.bulk_create(
         Organization(name=f"Org {i}", domain=f"o{i}.example") for i in range(60)
     )
-    # session, user, count, page of organizations with member counts, viewer (header)
-    with django_assert_num_queries(5):
+    # session, user, count, page of organizations with member counts, viewer (header), the
+    # header bell's unread count
+    with django_assert_num_queries(6):
         member_client.get("/organizations/")
 
 
-def test_organization_page_with_50_members_runs_8_queries(
+def test_organization_page_with_50_members_runs_9_queries(
     member_client, big_community, django_assert_num_queries
 ):
     organization = Organization.objects.get(domain="acme.io")
     assert Member.active.filter(organization=organization).count() > PAGE_SIZE
-    # session, user, organization, recent activity, count, page, identities with sources, viewer
-    with django_assert_num_queries(8):
+    # session, user, organization, recent activity, count, page, identities with sources, viewer,
+    # the header bell's unread count
+    with django_assert_num_queries(9):
         response = member_client.get(f"/organizations/{organization.pk}/")
     assert response.content.decode().count('class="person__name" href="/members/') >= PAGE_SIZE
 
@@ -96,5 +100,6 @@ def test_home_runs_a_fixed_number_of_queries(
     member_client, big_community, django_assert_num_queries
 ):
     # 10 for the overview (counts, sources, days, top members and organizations, latest) + 3
-    with django_assert_num_queries(13):
+    # + the header bell's unread count
+    with django_assert_num_queries(14):
         member_client.get("/")

@@ -8,12 +8,13 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from townhall.community import group_section, profile_section
-        from townhall.community.search_schema import after_migrate
+        from townhall.community.search_schema import after_migrate, before_migrate
 
         group_section.register()
         profile_section.register()
         # Schema upkeep, not a business rule: SQLite table rebuilds drop the search triggers.
+        pre_migrate.connect(before_migrate, sender=self, dispatch_uid="community-search-triggers")
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="community-search-schema")

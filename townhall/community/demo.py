@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from townhall.community import services
 from townhall.community.demo_moderation import seed_moderation
-from townhall.community.models import Board, IdeaStatus, TopicKind, Visibility
-from townhall.core.models import Member
+from townhall.community.models import Board, IdeaStatus, ReputationTotal, TopicKind, Visibility
+from townhall.core.models import Member, Role
 
 QUESTIONS = [
     ("How do I rotate an API token without downtime?", "We call the API from three services."),
@@ -78,6 +78,30 @@ def _board(name: str, slug: str, **fields: object) -> Board:
     if created:
         board.full_clean()
     return board
+
+
+def _seed_standing(rng: random.Random, customers: list[Member], topics: list) -> None:
+    """Follows for a few members, and MVPs among the members with the most points, named by
+    a community manager (none in the database: no MVPs)."""
+    for topic in topics:
+        for person in rng.sample(customers, 3):
+            services.follow(topic, by=person)
+    manager = (
+        Member.active.filter(role__in=[Role.COMMUNITY_MANAGER, Role.ADMIN]).order_by("id").first()
+    )
+    if manager is None:
+        return
+    leaders = (
+        ReputationTotal.objects.filter(member__in=customers, points__gt=0)
+        .order_by("-points", "member_id")
+        .select_related("member")[:2]
+    )
+    reasons = [
+        "Answers the hardest API questions, patiently and with examples.",
+        "Welcomes every newcomer and shares what they build.",
+    ]
+    for total, reason in zip(leaders, reasons, strict=False):
+        services.grant_mvp(total.member, reason=reason, by=manager)
 
 
 @transaction.atomic
@@ -224,13 +248,16 @@ def seed_community(seed: int = 7) -> CommunityDemo:
         topics += 1
         for hour, person in enumerate(rng.sample(customers, 4), start=1):
             # Back-dated like the topic, so the new-member limits (live posts only) stay out.
-            services.create_reply(
+            shared = services.create_reply(
                 discussion,
                 body="Here is ours: a weekly report to Slack.",
                 by=person,
                 occurred_at=discussion.created_at + timedelta(hours=hour),
             )
             replies += 1
+            for fan in rng.sample(customers, min(len(customers), rng.randint(1, 8))):
+                if fan.pk != person.pk:
+                    services.like(shared, by=fan)
 
     writer = employees[0]
     article = services.create_topic(
@@ -246,8 +273,9 @@ def seed_community(seed: int = 7) -> CommunityDemo:
         by=writer,
         body="1. Create a workspace\n2. Invite your team\n3. Connect a source\n4. Open the dashboard",
     )
-    for reader in rng.sample(customers, 6):
-        services.rate_article(article, helpful=rng.random() < 0.8, by=reader)
+    # Enough "yes" answers for the Helpful writer badge.
+    for reader in rng.sample(customers, min(len(customers), 16)):
+        services.rate_article(article, helpful=rng.random() < 0.85, by=reader)
     solved = help_board.topics.filter(solution__isnull=False).order_by("pk").first()
     if solved is not None:
         services.promote_to_article(solved, by=writer, board=kb)
@@ -260,5 +288,6 @@ def seed_community(seed: int = 7) -> CommunityDemo:
         by=writer,
     )
     topics += 2
+    _seed_standing(rng, customers, list(help_board.topics.all()[:3]))
     seed_moderation(rng, customers)
     return CommunityDemo(boards=Board.objects.count(), topics=topics, replies=replies)

@@ -431,6 +431,9 @@ class NotificationVerb(models.TextChoices):
     OFFICIAL = "official", "marked an official response on your topic"
     IDEA_STATUS = "idea_status", "changed the status of an idea you follow"
     APPROVED = "approved", "approved your post after review"
+    FOLLOWED_REPLY = "followed_reply", "replied to a topic you follow"
+    FOLLOWED_TOPIC = "followed_topic", "started a topic on a board or tag you follow"
+    BADGE = "badge", "earned you a badge"
 
 
 class Notification(models.Model):
@@ -445,6 +448,8 @@ class Notification(models.Model):
     reply = models.ForeignKey(
         Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # The badge's slug for badge notices.
+    detail = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -461,6 +466,9 @@ class Notification(models.Model):
 # Search and consumption signals live in their own module (imported here so Django sees them).
 # Flags and bans live in their own module; imported here so Django finds the models.
 from townhall.community.models_moderation import Ban, Flag, FlagReason  # noqa: E402, F401
+
+# Reputation, subscriptions and email delivery live in their own module.
+from townhall.community.models_reputation import *  # noqa: E402, F403
 from townhall.community.models_search import (  # noqa: E402, F401
     DraftSession,
     DraftState,

@@ -111,11 +111,14 @@ _PG_DROP = [
 ]
 
 
-def ensure_search_schema(connection: BaseDatabaseWrapper) -> list[str]:
+def ensure_search_schema(connection: BaseDatabaseWrapper, *, triggers: bool = True) -> list[str]:
     """Create whatever part of the index and triggers is missing; returns what it created.
 
     On SQLite, when a table or trigger had to be (re)created, the FTS tables are rebuilt
     from the content tables, since writes may have happened while a trigger was missing.
+    `triggers=False` (the migration, on SQLite) creates the FTS tables only: a trigger
+    that names `community_topic` makes SQLite refuse the table rebuilds later migrations
+    do, so triggers exist only between migrate runs (see before_migrate/after_migrate).
     """
     created: list[str] = []
     if connection.vendor == "postgresql":
@@ -134,7 +137,8 @@ def ensure_search_schema(connection: BaseDatabaseWrapper) -> list[str]:
         present = {row[0] for row in cursor.fetchall()}
         if "community_topic" not in present or "community_topicview" not in present:
             return []  # before the community tables exist (an early migration)
-        for name, sql in {**_SQLITE_TABLES, **_sqlite_triggers()}.items():
+        wanted = {**_SQLITE_TABLES, **(_sqlite_triggers() if triggers else {})}
+        for name, sql in wanted.items():
             if name not in present:
                 cursor.execute(sql)
                 created.append(name)
@@ -164,6 +168,19 @@ def rebuild_search_index(connection: BaseDatabaseWrapper) -> None:
         with connection.cursor() as cursor:
             for fts in _SQLITE_TABLES:
                 cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+
+
+def before_migrate(using: str = "default", **_: Any) -> None:
+    """pre_migrate receiver (SQLite): drop the triggers, so migrations may rebuild the
+    community tables (SQLite refuses to rename a table a trigger elsewhere names)."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for name in _sqlite_triggers():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def after_migrate(using: str = "default", **_: Any) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from townhall.community.models import (
@@ -24,8 +24,10 @@ from townhall.community.models import (
     Board,
     Like,
     ModerationState,
+    Mvp,
     Notification,
     Reply,
+    Subscription,
     Tag,
     Topic,
     TopicKind,
@@ -33,8 +35,8 @@ from townhall.community.models import (
     Vote,
 )
 from townhall.community.permissions import is_moderator
-from townhall.core.models import Member
-from townhall.groups.selectors import group_ids_of
+from townhall.core.models import Member, Role
+from townhall.groups.selectors import group_ids_of, member_ids_of_group
 
 TOPICS_PER_PAGE = 25
 QUEUE_SIZE = 50
@@ -80,8 +82,45 @@ def visible_topics(viewer: Member | None) -> QuerySet[Topic]:
     return Topic.objects.filter(published_to(viewer), board__in=visible_boards(viewer).values("pk"))
 
 
+def _readers_rule(board: Board) -> Q | None:
+    """Which signed-in members pass `board`'s own rule (None: all of them)."""
+    if board.visibility == Visibility.GROUP:
+        return Q(pk__in=member_ids_of_group(board.group_id))
+    if board.visibility == Visibility.EMPLOYEES:
+        return Q(is_employee=True)
+    return None
+
+
+def readers_of(board: Board, members: QuerySet[Member]) -> QuerySet[Member]:
+    """Those of `members` (signed-in people) who may read `board`: the rules of
+    `visible_boards`, asked the other way round, in one query for any number of people."""
+    rules = [_readers_rule(board)]
+    if board.parent_id is not None:
+        rules.append(_readers_rule(board.parent))  # type: ignore[arg-type]
+    needed = [rule for rule in rules if rule is not None]
+    if not needed:
+        return members
+    passes = needed[0]
+    for rule in needed[1:]:
+        passes &= rule
+    staff = Q(role__in=[Role.MODERATOR, Role.COMMUNITY_MANAGER, Role.ADMIN])
+    return members.filter(staff | passes)
+
+
 def can_see_topic(topic: Topic, viewer: Member | None) -> bool:
     return visible_topics(viewer).filter(pk=topic.pk).exists()
+
+
+def _follows(viewer: Member | None, field: str) -> Exists | Value:
+    """For annotations: whether `viewer` follows the row (a subquery, no extra query)."""
+    if viewer is None:
+        return Value(False)
+    return Exists(Subscription.objects.filter(member=viewer, **{field: OuterRef("pk")}))
+
+
+def _is_mvp(member_field: str) -> Exists:
+    """For annotations: whether the member in `member_field` is an MVP now."""
+    return Exists(Mvp.objects.filter(member_id=OuterRef(member_field), revoked_at__isnull=True))
 
 
 # --- boards ------------------------------------------------------------------------------
@@ -109,8 +148,14 @@ def board_index(viewer: Member | None) -> list[BoardEntry]:
 
 
 def board_for(slug: str, viewer: Member | None) -> Board:
-    """The board if `viewer` may read it; Board.DoesNotExist otherwise."""
-    return visible_boards(viewer).select_related("parent", "group").get(slug=slug)
+    """The board if `viewer` may read it (with `followed`: whether they follow it);
+    Board.DoesNotExist otherwise."""
+    return (
+        visible_boards(viewer)
+        .select_related("parent", "group")
+        .annotate(followed=_follows(viewer, "board"))
+        .get(slug=slug)
+    )
 
 
 def boards_allowing(kind: str, viewer: Member | None) -> list[Board]:
@@ -183,6 +228,7 @@ def topic_for(topic_id: int, viewer: Member | None) -> Topic:
         visible_topics(viewer)
         .select_related("board", "board__parent", "author", "duplicate_of", "promoted_from")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .annotate(followed=_follows(viewer, "topic"), author_mvp=_is_mvp("author_id"))
         .get(pk=topic_id)
     )
 
@@ -205,6 +251,7 @@ def topic_page(topic: Topic, viewer: Member | None) -> TopicPage:
     replies = list(
         Reply.objects.filter(published_to(viewer), topic=topic)
         .select_related("author")
+        .annotate(author_mvp=_is_mvp("author_id"))
         .order_by("created_at", "id")
     )
     by_id = {r.pk: r for r in replies}

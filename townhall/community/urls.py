@@ -1,6 +1,6 @@
 from django.urls import path
 
-from townhall.community.views import actions, moderation, pages
+from townhall.community.views import actions, moderation, pages, standing
 from townhall.community.views import search as search_views
 
 app_name = "community"
@@ -16,6 +16,12 @@ urlpatterns = [
     path("members/<int:member_id>/ban/", moderation.ban, name="ban"),
     path("members/<int:member_id>/unban/", moderation.unban, name="unban"),
     path("notifications/read/", actions.notifications_read, name="notifications_read"),
+    path("reputation/", standing.reputation, name="reputation"),
+    path("leaderboard/", standing.leaderboard, name="leaderboard"),
+    path("me/", standing.dashboard, name="dashboard"),
+    path("me/email/", standing.email_settings, name="email_settings"),
+    path("follow/", standing.follow, name="follow"),
+    path("unsubscribe/<str:token>/", standing.unsubscribe, name="unsubscribe"),
     path("b/<slug:slug>/", pages.board_page, name="board"),
     path("b/<slug:slug>/new/", pages.new_topic, name="new_topic"),
     path("search/", search_views.search_page, name="search"),

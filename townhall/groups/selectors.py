@@ -23,6 +23,11 @@ def group_ids_of(member: Member | None) -> QuerySet[GroupMembership, int]:
     return GroupMembership.objects.filter(member=member).values_list("group_id", flat=True)
 
 
+def member_ids_of_group(group_id: int | None) -> QuerySet[GroupMembership, int]:
+    """The ids of a group's members, as a lazy queryset (usable as a subquery)."""
+    return GroupMembership.objects.filter(group_id=group_id).values_list("member_id", flat=True)
+
+
 def visible_groups(viewer: Member | None) -> QuerySet[Group]:
     """Every group `viewer` may know exists: secret ones only for members and invitees."""
     groups = Group.objects.all()

@@ -8,7 +8,8 @@ from django.db import migrations, models
 def create_search_schema(apps, schema_editor):
     from townhall.community.search_schema import ensure_search_schema
 
-    ensure_search_schema(schema_editor.connection)
+    # Triggers are created after the whole migrate run (community.apps: post_migrate).
+    ensure_search_schema(schema_editor.connection, triggers=False)
 
 
 def drop_search_schema(apps, schema_editor):

@@ -7,6 +7,7 @@ Refusals raise PermissionDenied (not allowed) or ValidationError (not in this st
 """
 
 from townhall.community.services.articles import edit_article, promote_to_article, rate_article
+from townhall.community.services.badges import grant_mvp, revoke_mvp
 from townhall.community.services.bans import ban_member, unban_member
 from townhall.community.services.boards import create_board
 from townhall.community.services.consumption import (
@@ -20,6 +21,7 @@ from townhall.community.services.deflection import (
     open_suggestion,
     record_deflections,
 )
+from townhall.community.services.email import set_email_mode, unsubscribe
 from townhall.community.services.ideas import set_idea_status, unvote, vote
 from townhall.community.services.moderation import approve, delete_post, dismiss_flags, flag, hide
 from townhall.community.services.notifications import mark_notifications_read
@@ -31,6 +33,8 @@ from townhall.community.services.replies import (
     edit_reply,
     mark_official_response,
 )
+from townhall.community.services.reputation import rebuild_reputation
+from townhall.community.services.subscriptions import follow, unfollow
 from townhall.community.services.topic_moderation import (
     lock_topic,
     merge_topic,
@@ -55,6 +59,8 @@ __all__ = [
     "edit_article",
     "edit_reply",
     "flag",
+    "follow",
+    "grant_mvp",
     "hide",
     "like",
     "lock_topic",
@@ -67,16 +73,21 @@ __all__ = [
     "pin_topic",
     "promote_to_article",
     "rate_article",
+    "rebuild_reputation",
     "record_deflections",
     "record_topic_view",
     "record_view_activities",
+    "revoke_mvp",
+    "set_email_mode",
     "set_idea_status",
     "unaccept_solution",
     "unban_member",
+    "unfollow",
     "unlike",
     "unlock_topic",
     "unmark_solved_too",
     "unpin_topic",
+    "unsubscribe",
     "unvote",
     "vote",
 ]

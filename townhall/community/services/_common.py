@@ -23,6 +23,7 @@ from townhall.community.models import (
 from townhall.community.models_moderation import Flag, FlagReason
 from townhall.community.permissions import is_moderator
 from townhall.community.selectors import can_see_topic
+from townhall.community.services.email import email_after_commit
 from townhall.community.spam import SpamVerdict
 from townhall.core.models import Member
 from townhall.core.services import record_activity
@@ -177,18 +178,22 @@ def notify(
     *,
     actor: Member | None,
     reply: Reply | None = None,
+    detail: str = "",
 ) -> Notification | None:
     """Tell `recipient` about `topic`, unless they are the actor, have no login, or cannot
-    read the topic (then they learn nothing about it)."""
+    read the topic (then they learn nothing about it). Email follows after commit, as the
+    recipient prefers."""
     if actor is not None and recipient.pk == actor.pk:
         return None
     if recipient.user_id is None or recipient.merged_into_id is not None:
         return None
     if not can_see_topic(topic, recipient):
         return None
-    return Notification.objects.create(
-        recipient=recipient, verb=verb, topic=topic, reply=reply, actor=actor
+    notification = Notification.objects.create(
+        recipient=recipient, verb=verb, topic=topic, reply=reply, actor=actor, detail=detail
     )
+    email_after_commit([notification.pk])
+    return notification
 
 
 def notify_mentions(

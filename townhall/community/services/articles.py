@@ -24,6 +24,7 @@ from townhall.community.services._common import (
     require_visible,
 )
 from townhall.community.services.guards import require_not_banned
+from townhall.community.services.reputation import sync_reputation
 from townhall.community.services.topics import clean_title, create_topic
 from townhall.core.models import Member
 
@@ -88,6 +89,7 @@ def rate_article(topic: Topic, *, helpful: bool, by: Member) -> Topic:
         target=topic.author,
         properties={"helpful": helpful},
     )
+    sync_reputation([topic.pk])
     return topic
 
 

@@ -18,6 +18,8 @@ from townhall.community.selectors import can_see_topic
 from townhall.community.services._common import active_member, notify, record, require_visible
 from townhall.community.services.guards import require_not_banned
 from townhall.community.services.replies import create_reply
+from townhall.community.services.reputation import sync_reputation
+from townhall.community.services.subscriptions import notify_topic_followers
 from townhall.core.models import Member
 
 
@@ -52,6 +54,7 @@ def vote(topic: Topic, *, by: Member) -> Topic:
     Topic.objects.filter(pk=topic.pk).update(vote_count=F("vote_count") + 1)
     topic.refresh_from_db(fields=["vote_count"])
     record(by, "vote", f"vote:{topic.pk}:{by.pk}", topic, target=topic.author)
+    sync_reputation([topic.pk])
     return topic
 
 
@@ -65,6 +68,7 @@ def unvote(topic: Topic, *, by: Member) -> Topic:
     if deleted:
         Topic.objects.filter(pk=topic.pk).update(vote_count=F("vote_count") - 1)
         topic.refresh_from_db(fields=["vote_count"])
+        sync_reputation([topic.pk])
     return topic
 
 
@@ -137,6 +141,10 @@ def set_idea_status(
         target=topic.author,
         properties={"status": status.value},
     )
-    for person in {topic.author.pk: topic.author, **{v.pk: v for v in voters}}.values():
+    told = {topic.author.pk: topic.author, **{v.pk: v for v in voters}}
+    for person in told.values():
         notify(person, NotificationVerb.IDEA_STATUS, topic, actor=by, reply=note)
+    notify_topic_followers(note, actor=by, exclude=list(told))
+    # Shipping earns the author points; moved votes follow the original idea.
+    sync_reputation([topic.pk] + ([original.pk] if original is not None else []))
     return topic

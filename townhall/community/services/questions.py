@@ -11,6 +11,7 @@ from django.utils import timezone
 from townhall.community.models import NotificationVerb, Reply, Topic, TopicKind
 from townhall.community.permissions import can_accept_solution
 from townhall.community.services._common import active_member, notify, record, require_visible
+from townhall.community.services.reputation import sync_reputation
 from townhall.core.models import Member
 
 
@@ -58,6 +59,7 @@ def accept_solution(topic: Topic, reply: Reply, *, by: Member) -> Topic:
         properties={"reply": reply.pk},
     )
     notify(reply.author, NotificationVerb.SOLUTION, topic, actor=by, reply=reply)
+    sync_reputation([topic.pk])  # a replaced solution's points go back
     return topic
 
 
@@ -73,4 +75,5 @@ def unaccept_solution(topic: Topic, *, by: Member) -> Topic:
     topic.solved_at = None
     topic.time_to_solution = None
     topic.save(update_fields=["solution", "solved_at", "time_to_solution"])
+    sync_reputation([topic.pk])
     return topic

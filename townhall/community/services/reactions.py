@@ -14,6 +14,7 @@ from townhall.community.services._common import (
     require_visible,
 )
 from townhall.community.services.guards import require_not_banned
+from townhall.community.services.reputation import sync_reputation
 from townhall.core.models import Member
 
 
@@ -54,6 +55,7 @@ def like(content: Topic | Reply, *, by: Member) -> int:
         return model.objects.get(pk=item.pk).like_count  # type: ignore[attr-defined]
     model.objects.filter(pk=item.pk).update(like_count=F("like_count") + 1)  # type: ignore[attr-defined]
     record(by, "like", f"like:{key}:{by.pk}", topic, target=author)
+    sync_reputation([topic.pk])
     return model.objects.get(pk=item.pk).like_count  # type: ignore[attr-defined]
 
 
@@ -68,4 +70,5 @@ def unlike(content: Topic | Reply, *, by: Member) -> int:
     deleted, _ = Like.objects.filter(member=by, **target).delete()  # type: ignore[arg-type]
     if deleted:
         model.objects.filter(pk=item.pk).update(like_count=F("like_count") - 1)  # type: ignore[attr-defined]
+        sync_reputation([topic.pk])
     return model.objects.get(pk=item.pk).like_count  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ from townhall.community.services.guards import (
     limits,
     require_not_banned,
 )
+from townhall.community.services.subscriptions import follow_quietly, notify_topic_followers
 from townhall.core.models import Member
 
 
@@ -136,6 +137,10 @@ def publish_reply(
     if not reply.is_official_comment:
         notify(topic.author, NotificationVerb.REPLY, topic, actor=by, reply=reply)
     notify_mentions(mentioned, topic, actor=by, reply=reply)
+    follow_quietly(topic, by)
+    if not reply.is_official_comment:  # status notes tell followers in set_idea_status
+        told = [topic.author_id, *(m.pk for m in mentioned.values())]
+        notify_topic_followers(reply, actor=by, exclude=told)
 
 
 @transaction.atomic

@@ -30,11 +30,16 @@ from townhall.community.services._common import (
     resolve_mentions,
     tags_for,
 )
+from townhall.community.services.badges import check_badges
 from townhall.community.services.guards import (
     assess_spam,
     check_posting_limits,
     limits,
     require_not_banned,
+)
+from townhall.community.services.subscriptions import (
+    follow_quietly,
+    notify_board_and_tag_followers,
 )
 from townhall.core.models import Member
 
@@ -137,4 +142,9 @@ def publish_topic(topic: Topic, *, mentioned: dict[str, Member] | None = None) -
         occurred_at=topic.created_at,
         properties={"kind": topic.kind},
     )
-    notify_mentions(mentioned, topic, actor=topic.author, reply=None)
+    by = topic.author
+    notify_mentions(mentioned, topic, actor=by, reply=None)
+    follow_quietly(topic, by)
+    notify_board_and_tag_followers(topic, actor=by, exclude=[m.pk for m in mentioned.values()])
+    if topic.kind == TopicKind.ARTICLE:
+        check_badges(by, ["articles"], topic=topic)

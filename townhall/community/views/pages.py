@@ -18,7 +18,7 @@ from townhall.accounts.permissions import member_for
 from townhall.community import selectors, selectors_moderation, services
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
 from townhall.community.forms_moderation import FlagForm
-from townhall.community.models import IdeaStatus, TopicKind, duration_text
+from townhall.community.models import IdeaStatus, Subscription, TopicKind, duration_text
 from townhall.community.permissions import (
     can_accept_solution,
     can_edit_article,
@@ -43,13 +43,13 @@ HELD_MESSAGE = (
 
 
 def _chrome(viewer: Any, section: str = "boards", **context: Any) -> dict[str, Any]:
-    """Context every community page has: the nav item, the team flag, unread notices."""
+    """Context every community page has: the nav item, the team flags (the unread count
+    comes from the `community_unread` context processor, shared with the header's bell)."""
     return {
         "nav": "community",
         "section": section,
         "is_team": is_team(viewer),
         "can_moderate": can_moderate(viewer),
-        "unread": selectors.unread_count(viewer),
         **context,
     }
 
@@ -78,6 +78,10 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         else "",
     )
     page = selectors.board_topics(board, viewer, filters, request.GET.get("page"))
+    tags = selectors.board_tags(board)
+    tag_followed = None  # only asked when filtering by a tag of this board
+    if viewer is not None and any(tag.slug == filters.tag for tag in tags):
+        tag_followed = Subscription.objects.filter(member=viewer, tag__slug=filters.tag).exists()
     context = _chrome(
         viewer,
         board=board,
@@ -85,7 +89,8 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         filters=filters,
         kinds=board.allowed_kind_choices,
         statuses=IdeaStatus.choices,
-        tags=selectors.board_tags(board),
+        tags=tags,
+        tag_followed=tag_followed,
         children=list(selectors.visible_boards(viewer).filter(parent=board)),
     )
     return render(request, "community/board.html", context)

@@ -16,7 +16,7 @@ from townhall.accounts.permissions import member_for
 from townhall.community import search, selectors, services
 from townhall.community.forms import TopicForm
 from townhall.community.models import Board, SolvedToo, Topic, TopicKind
-from townhall.community.permissions import is_team
+from townhall.community.permissions import can_moderate, is_team
 from townhall.community.services.consumption import has_solved_too, viewer_key
 from townhall.community.views.common import (
     acting_member,
@@ -61,7 +61,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         nav="community",
         section="search",
         is_team=is_team(viewer),
-        unread=selectors.unread_count(viewer),
+        can_moderate=can_moderate(viewer),
         boards=list(selectors.visible_boards(viewer).order_by("position", "name")),
         kinds=TopicKind.choices,
         tags=search.tag_choices(viewer),

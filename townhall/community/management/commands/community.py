@@ -1,25 +1,29 @@
-"""`townhall community ...`: demo content and the community's periodic jobs.
+"""`townhall community ...`: demo content, the community's periodic jobs, reputation, email.
 
 seed-demo     fill the community space with demo content
 deflections   record self-service for question drafts whose window has passed
 views         put members' topic views in the activity stream
 reindex       rebuild the full-text index (SQLite; PostgreSQL's is always current)
+reputation    --rebuild: derive the points ledger again
+digest        send the daily email digest
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from townhall.community.demo import seed_community
 from townhall.community.search_schema import rebuild_search_index
 from townhall.community.services import record_deflections, record_view_activities
+from townhall.community.services.email import send_digests
+from townhall.community.services.reputation import rebuild_reputation
 
 
 class Command(BaseCommand):
-    help = "Community space tasks: seed-demo, deflections, views, reindex."
+    help = "Community space tasks: seed-demo, deflections, views, reindex, reputation, digest."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -36,11 +40,24 @@ class Command(BaseCommand):
             "views", help="Record members' topic views as `viewed` activities (safe to repeat)."
         )
         sub.add_parser("reindex", help="Rebuild the full-text search index from the posts.")
+        reputation = sub.add_parser(
+            "reputation", help="Reputation ledger; --rebuild derives it again from the database."
+        )
+        reputation.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="Replace the ledger and totals with what likes, solutions, votes, shipped "
+            "ideas and helpful answers earn under today's points table.",
+        )
+        sub.add_parser(
+            "digest", help="Email the daily digest to members who chose it (safe to run twice)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "seed-demo":
-            self.stdout.write(f"community demo: {seed_community(options['seed'])}")
+            result = seed_community(options["seed"])
+            self.stdout.write(f"community demo: {result}")
         elif action == "deflections":
             counts = record_deflections()
             self.stdout.write(
@@ -55,3 +72,17 @@ class Command(BaseCommand):
         elif action == "reindex":
             rebuild_search_index(connection)
             self.stdout.write(f"search index rebuilt ({connection.vendor})")
+        elif action == "reputation":
+            if not options["rebuild"]:
+                raise CommandError("Say what to do: `townhall community reputation --rebuild`.")
+            summary = rebuild_reputation()
+            self.stdout.write(
+                f"reputation rebuilt: {summary.events} ledger rows, {summary.points} points "
+                f"for {summary.members} members, {summary.badges} missing badges awarded"
+            )
+        elif action == "digest":
+            digest = send_digests()
+            self.stdout.write(
+                f"digest: {digest.emails} emails with {digest.notifications} notifications "
+                f"({digest.members} members chose the daily digest)"
+            )
