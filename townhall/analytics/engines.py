@@ -73,6 +73,33 @@ class Engine:
             as_of=as_of,
         )
 
+    def read_parquet(self, name: str, paths: list[str], schema: pa.Schema) -> ir.Table:
+        """Bind Parquet files (all with `schema`) as one table; no files gives an empty one.
+
+        The files are read where they lie, lazily: DuckDB scans only the columns a
+        query needs, Spark plans a scan over them (a cluster must see the same path).
+        """
+        if not paths:
+            return self.table(name, schema.empty_table())
+        self._counter += 1
+        unique = f"{name}_{self._counter}"
+        if self.name == "spark":
+            session = self.con._session
+            session.read.parquet(*paths).createOrReplaceTempView(unique)
+            return self.con.table(unique)
+        return self.con.read_parquet(paths, table_name=unique)
+
+    def materialize(self, name: str, expr: ir.Table) -> ir.Table:
+        """Compute `expr` once and keep it in the engine (DuckDB: a temporary table,
+        Spark: a cached view), so pipelines that read it repeatedly pay for it once."""
+        self._counter += 1
+        unique = f"{name}_{self._counter}"
+        if self.name == "spark":
+            frame = self.con._session.sql(self.con.compile(expr))
+            frame.cache().createOrReplaceTempView(unique)
+            return self.con.table(unique)
+        return self.con.create_table(unique, expr, temp=True, overwrite=True)
+
     def execute(self, expr: ir.Table) -> pd.DataFrame:
         """Run an expression and return its rows."""
         return self.con.to_pandas(expr)
