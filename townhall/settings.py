@@ -157,6 +157,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each connection has its own interval; this only looks for the ones that are due.
     "sync-due-connections": {"task": "connectors.sync_due", "schedule": 300.0},
+    # Incremental: copies only new activities into the snapshot, then recomputes.
+    "analytics-analyze": {"task": "analytics.analyze", "schedule": 3600.0},
 }
 
 # --- auth ------------------------------------------------------------------------------

@@ -110,7 +110,12 @@ def connect(name: str = "duckdb", *, master: str | None = None) -> Engine:
     if name == "duckdb":
         return Engine("duckdb", ibis.duckdb.connect())
     if name == "spark":
-        return Engine("spark", ibis.pyspark.connect(spark_session(master)))
+        session = spark_session(master)  # says clearly when PySpark or Java is missing
+        try:
+            backend = ibis.pyspark
+        except ImportError as error:  # pragma: no cover - depends on the install
+            raise EngineUnavailable(f"Ibis' PySpark backend cannot load: {error}") from error
+        return Engine("spark", backend.connect(session))
     raise ValueError(f"Unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
 
 
