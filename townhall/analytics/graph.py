@@ -66,6 +66,8 @@ class GraphMetrics:
     # source_member < target_member, weight, sources ("github slack"): edges among them.
     layout_edges: pd.DataFrame
     betweenness_method: str = "exact"
+    # Directed member-to-member edges the metrics were computed on (sources summed).
+    edge_count: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -175,6 +177,7 @@ def graph_metrics(
         layout=layout,
         layout_edges=layout_edges,
         betweenness_method=method,
+        edge_count=len(directed),
         timings=timings,
     )
 
