@@ -5,3 +5,7 @@ from django.urls import path  # noqa: F401  (patterns are added by the pages' mo
 app_name = "analytics"
 
 urlpatterns: list = []
+
+from townhall.analytics import network_views  # noqa: E402
+
+urlpatterns += network_views.urlpatterns

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.api_support import make_user, manager  # noqa: F401  (fixtures)
+from townhall.analytics.engines import Engine
+from townhall.analytics.graph import run_graph_stage
+from townhall.core.models import Member, Role
+from townhall.core.services import merge_members
+
+from .conftest import act, build_tables
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def community(duckdb_engine: Engine, make_member: Callable[..., Member]) -> dict[str, Member]:
+    """Ada and Bo reply to each other on Slack; Cy reacts to Ada on GitHub; Di is silent."""
+    people = {name: make_member(name=name) for name in ("Ada", "Bo", "Cy", "Di")}
+    ada, bo, cy = people["Ada"], people["Bo"], people["Cy"]
+    make_member(name="Cy on GitHub", source="github")  # so "github" is a source
+    tables = build_tables(
+        duckdb_engine,
+        activities=[
+            act(1, member=ada.pk, kind="reply", target=bo.pk),
+            act(2, member=bo.pk, kind="reply", target=ada.pk),
+            act(3, member=bo.pk, kind="reply", target=ada.pk),
+            act(4, member=cy.pk, kind="reaction", target=ada.pk, source="github"),
+        ],
+    )
+    run_graph_stage(duckdb_engine, tables)
+    return people
+
+
+@pytest.fixture
+def manager_client(client: Client, manager: User) -> Client:  # noqa: F811
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def member_client(client: Client, make_user: Callable[..., User]) -> Client:  # noqa: F811
+    client.force_login(make_user())
+    return client
+
+
+def test_a_manager_sees_the_graph_with_every_connected_member_as_a_link(
+    manager_client: Client, community: dict[str, Member], django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(12):
+        response = manager_client.get("/analytics/network/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for name in ("Ada", "Bo", "Cy"):
+        assert f'data-name="{name}"' in html
+    assert 'data-name="Di"' not in html
+    assert f'href="/members/{community["Ada"].pk}/"' in html
+    assert "<line" in html
+
+
+def test_filtering_the_graph_by_channel_keeps_members_present_there(
+    manager_client: Client, community: dict[str, Member]
+) -> None:
+    html = manager_client.get("/analytics/network/", {"source": "github"}).content.decode()
+    # Only "Cy on GitHub" has a GitHub identity, and that member is not in the graph.
+    assert 'data-name="Ada"' not in html
+    assert "No drawn member matches these filters" in html
+
+
+def test_the_network_view_is_for_managers_only(member_client: Client) -> None:
+    assert member_client.get("/analytics/network/").status_code == 403
+
+
+def test_before_any_analysis_the_network_view_says_how_to_start(manager_client: Client) -> None:
+    html = manager_client.get("/analytics/network/").content.decode()
+    assert "townhall analyze" in html
+
+
+def test_a_members_network_card_lists_their_closest_connections_first(
+    member_client: Client, community: dict[str, Member]
+) -> None:
+    ada = community["Ada"]
+    response = member_client.get(f"/analytics/members/{ada.pk}/network/", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<section class="card network-member"' in html
+    assert html.index(">Bo</a>") < html.index(">Cy</a>")
+    assert "3 interactions" in html
+    assert "<svg" in html
+
+
+def test_a_silent_members_card_explains_where_ties_come_from(
+    member_client: Client, community: dict[str, Member]
+) -> None:
+    html = member_client.get(f"/analytics/members/{community['Di'].pk}/network/").content.decode()
+    assert "No interactions with other members yet" in html
+
+
+def test_a_merged_members_card_shows_the_member_they_became(
+    member_client: Client,
+    community: dict[str, Member],
+    manager: User,  # noqa: F811
+) -> None:
+    merge_members(community["Ada"], community["Di"], reason="same person", by="test")
+    html = member_client.get(f"/analytics/members/{community['Di'].pk}/network/").content.decode()
+    assert ">Bo</a>" in html
+
+
+def test_a_members_network_is_not_shown_to_anonymous_visitors(
+    client: Client, community: dict[str, Member]
+) -> None:
+    assert client.get(f"/analytics/members/{community['Ada'].pk}/network/").status_code == 403
+
+
+def test_only_managers_get_a_link_to_the_whole_network(
+    client: Client,
+    make_user: Callable[..., User],
+    community: dict[str, Member],  # noqa: F811
+) -> None:
+    url = f"/analytics/members/{community['Ada'].pk}/network/"
+    client.force_login(make_user())
+    assert "See the network" not in client.get(url).content.decode()
+    client.force_login(make_user(role=Role.COMMUNITY_MANAGER))
+    assert "See the network" in client.get(url).content.decode()
