@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.api_support import make_user, manager  # noqa: F401  (fixtures)
+from tests.api_support import make_token, make_user, manager, read_token  # noqa: F401  (fixtures)
 from townhall.analytics.engines import Engine
 from townhall.analytics.graph import run_graph_stage
 from townhall.core.models import Member, Role
@@ -120,10 +120,77 @@ def test_a_members_network_is_not_shown_to_anonymous_visitors(
 def test_only_managers_get_a_link_to_the_whole_network(
     client: Client,
     make_user: Callable[..., User],
-    community: dict[str, Member],  # noqa: F811
+    community: dict[str, Member],
 ) -> None:
     url = f"/analytics/members/{community['Ada'].pk}/network/"
     client.force_login(make_user())
     assert "See the network" not in client.get(url).content.decode()
     client.force_login(make_user(role=Role.COMMUNITY_MANAGER))
     assert "See the network" in client.get(url).content.decode()
+
+
+# --- API --------------------------------------------------------------------------------
+
+
+def test_the_graph_api_gives_nodes_edges_and_clusters(
+    client: Client,
+    read_token: str,
+    community: dict[str, Member],  # noqa: F811
+) -> None:
+    response = client.get("/api/v1/analytics/graph", HTTP_AUTHORIZATION=f"Bearer {read_token}")
+    body = response.json()
+    assert response.status_code == 200
+    ada, bo = community["Ada"].pk, community["Bo"].pk
+    assert {node["id"] for node in body["nodes"]} == {ada, bo, community["Cy"].pk}
+    assert {"source": min(ada, bo), "target": max(ada, bo)}.items() <= body["edges"][0].items()
+    assert body["edges"][0]["sources"] == ["slack"]
+    assert body["clusters"][0]["number"] == 0
+    assert body["betweenness_method"] == "exact"
+
+
+def test_the_graph_api_drops_edges_below_the_weight_asked_for(
+    client: Client,
+    read_token: str,
+    community: dict[str, Member],  # noqa: F811
+) -> None:
+    response = client.get(
+        "/api/v1/analytics/graph", {"min_weight": 100}, HTTP_AUTHORIZATION=f"Bearer {read_token}"
+    )
+    assert response.json()["edges"] == []
+
+
+def test_the_connections_api_ranks_a_members_ties(
+    client: Client,
+    read_token: str,
+    community: dict[str, Member],  # noqa: F811
+) -> None:
+    ada = community["Ada"]
+    response = client.get(
+        f"/api/v1/analytics/members/{ada.pk}/connections", HTTP_AUTHORIZATION=f"Bearer {read_token}"
+    )
+    body = response.json()
+    assert [(c["name"], c["rank"], c["interactions"]) for c in body["connections"]] == [
+        ("Bo", 1, 3),
+        ("Cy", 2, 1),
+    ]
+    assert body["cluster"] is not None
+
+
+def test_the_connections_api_answers_404_for_an_unknown_member(
+    client: Client,
+    read_token: str,  # noqa: F811
+) -> None:
+    response = client.get(
+        "/api/v1/analytics/members/999999/connections", HTTP_AUTHORIZATION=f"Bearer {read_token}"
+    )
+    assert response.status_code == 404
+
+
+def test_the_graph_api_is_closed_to_ordinary_members(
+    client: Client,
+    make_user: Callable[..., User],
+    make_token: Callable[..., str],  # noqa: F811
+) -> None:
+    token = make_token(make_user())
+    response = client.get("/api/v1/analytics/graph", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 403
