@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the API fixtures imported below are redefined as test arguments)
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,13 +39,13 @@ def community(duckdb_engine: Engine, make_member: Callable[..., Member]) -> dict
 
 
 @pytest.fixture
-def manager_client(client: Client, manager: User) -> Client:  # noqa: F811
+def manager_client(client: Client, manager: User) -> Client:
     client.force_login(manager)
     return client
 
 
 @pytest.fixture
-def member_client(client: Client, make_user: Callable[..., User]) -> Client:  # noqa: F811
+def member_client(client: Client, make_user: Callable[..., User]) -> Client:
     client.force_login(make_user())
     return client
 
@@ -104,7 +105,7 @@ def test_a_silent_members_card_explains_where_ties_come_from(
 def test_a_merged_members_card_shows_the_member_they_became(
     member_client: Client,
     community: dict[str, Member],
-    manager: User,  # noqa: F811
+    manager: User,
 ) -> None:
     merge_members(community["Ada"], community["Di"], reason="same person", by="test")
     html = member_client.get(f"/analytics/members/{community['Di'].pk}/network/").content.decode()
@@ -135,7 +136,7 @@ def test_only_managers_get_a_link_to_the_whole_network(
 def test_the_graph_api_gives_nodes_edges_and_clusters(
     client: Client,
     read_token: str,
-    community: dict[str, Member],  # noqa: F811
+    community: dict[str, Member],
 ) -> None:
     response = client.get("/api/v1/analytics/graph", HTTP_AUTHORIZATION=f"Bearer {read_token}")
     body = response.json()
@@ -151,7 +152,7 @@ def test_the_graph_api_gives_nodes_edges_and_clusters(
 def test_the_graph_api_drops_edges_below_the_weight_asked_for(
     client: Client,
     read_token: str,
-    community: dict[str, Member],  # noqa: F811
+    community: dict[str, Member],
 ) -> None:
     response = client.get(
         "/api/v1/analytics/graph", {"min_weight": 100}, HTTP_AUTHORIZATION=f"Bearer {read_token}"
@@ -162,7 +163,7 @@ def test_the_graph_api_drops_edges_below_the_weight_asked_for(
 def test_the_connections_api_ranks_a_members_ties(
     client: Client,
     read_token: str,
-    community: dict[str, Member],  # noqa: F811
+    community: dict[str, Member],
 ) -> None:
     ada = community["Ada"]
     response = client.get(
@@ -178,7 +179,7 @@ def test_the_connections_api_ranks_a_members_ties(
 
 def test_the_connections_api_answers_404_for_an_unknown_member(
     client: Client,
-    read_token: str,  # noqa: F811
+    read_token: str,
 ) -> None:
     response = client.get(
         "/api/v1/analytics/members/999999/connections", HTTP_AUTHORIZATION=f"Bearer {read_token}"
@@ -189,7 +190,7 @@ def test_the_connections_api_answers_404_for_an_unknown_member(
 def test_the_graph_api_is_closed_to_ordinary_members(
     client: Client,
     make_user: Callable[..., User],
-    make_token: Callable[..., str],  # noqa: F811
+    make_token: Callable[..., str],
 ) -> None:
     token = make_token(make_user())
     response = client.get("/api/v1/analytics/graph", HTTP_AUTHORIZATION=f"Bearer {token}")
