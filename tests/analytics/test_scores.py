@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -144,7 +145,7 @@ def test_scores_are_the_same_run_after_run(duckdb_engine):
     ).to_dict("records")
 
 
-def test_why_this_score_lists_the_biggest_contributions_first(duckdb_engine):
+def test_why_this_score_lists_the_biggest_contributions_first(engine):
     activities = [act(i, member=1, kind="message", at=AS_OF) for i in range(1, 4)]
     activities += [
         act(10, member=1, kind="answer", source="forum", at=AS_OF),
@@ -153,12 +154,12 @@ def test_why_this_score_lists_the_biggest_contributions_first(duckdb_engine):
         act(13, member=2, kind="reply", target=1, at=AS_OF),
     ]
     tables = build_tables(
-        duckdb_engine,
+        engine,
         activities=activities,
         kinds={"message": 1.0, "answer": 5.0, "star": 0.5, "reaction": 0.1, "reply": 2.0},
     )
-    members = compute_scores(duckdb_engine, tables).members.set_index("member_id")
-    why = members.loc[1, "explanation"]
+    members = compute_scores(engine, tables).members.set_index("member_id")
+    why = json.loads(members.loc[1, "explanation"])
     assert [(p["source"], p["kind"], p["n"]) for p in why["love"]] == [
         ("forum", "answer", 1),
         ("slack", "message", 3),
@@ -167,3 +168,11 @@ def test_why_this_score_lists_the_biggest_contributions_first(duckdb_engine):
     assert why["reach"] == [{"source": "slack", "kind": "reply", "n": 1, "points": 2.0}]
     assert why["audience"] == 1
     assert why["criteria"]["level"] == members.loc[1, "level"]
+    assert json.loads(members.loc[2, "explanation"])["love"][0]["kind"] == "reply"
+
+
+def test_explanations_are_json_whatever_the_kind_is_called(duckdb_engine):
+    odd = 'say "hi" \\ there'
+    tables = build_tables(duckdb_engine, activities=[act(1, member=1, kind=odd)])
+    members = compute_scores(duckdb_engine, tables).members
+    assert json.loads(members.loc[0, "explanation"])["love"][0]["kind"] == odd

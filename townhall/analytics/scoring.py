@@ -119,7 +119,8 @@ def scoring_config(overrides: dict[str, Any] | None = None) -> ScoringConfig:
 class ScoreResult:
     """What the scores stage computed, as small pandas frames ready for the write service.
 
-    members: member_id, love, reach, score, level, trend, explanation (dict);
+    members: member_id, love, interactions, audience, reach, score, level, is_superuser,
+    trend, explanation (JSON text, see `explained_score_table`);
     channels: member_id, source, love, reach, score, level.
     """
 
@@ -140,8 +141,7 @@ def compute_scores(
     from townhall.analytics.pipelines.scores import (
         audience_pairs,
         contributions,
-        explanation_table,
-        score_table,
+        explained_score_table,
     )
     from townhall.analytics.pipelines.trends import trend_table
 
@@ -150,68 +150,18 @@ def compute_scores(
     audience = audience_pairs(tables, config).cache()
     try:
         members = engine.execute(
-            level_table(score_table(tables, config, parts=parts, audience=audience), config)
+            explained_score_table(tables, config, parts=parts, audience=audience)
         )
         channels = engine.execute(
             level_table(channel_table(tables, config, parts=parts, audience=audience), config)
         )
-        explained = engine.execute(explanation_table(tables, config, parts=parts))
     finally:
         parts.release()
         audience.release()
     trends = engine.execute(trend_table(tables, config).select("member_id", "trend"))
     members = members.merge(trends, on="member_id", how="left")
     members["trend"] = members["trend"].fillna("")
-    members["explanation"] = explanations(members, explained, config)
     return ScoreResult(members=members, channels=channels)
-
-
-def explanations(
-    members: pd.DataFrame, explained: pd.DataFrame, config: ScoringConfig
-) -> list[dict[str, Any]]:
-    """One "why this score" dict per row of `members` (in its order).
-
-    {"love": [{"source", "kind", "n", "points"}…], "reach": […], "audience": N,
-     "love_total", "reach_total", "criteria": {"level", "min_score", "next", "next_at"}}
-    """
-    by_member: dict[int, dict[str, list[dict[str, Any]]]] = {}
-    explained = explained.sort_values(["member_id", "role", "rank"], kind="stable")
-    # One pass over at most 2 × explain_top rows per member: small results, not activities.
-    for member_id, role, source, kind, n, points in zip(
-        explained["member_id"].tolist(),
-        explained["role"].tolist(),
-        explained["source"].tolist(),
-        explained["kind"].tolist(),
-        explained["n"].tolist(),
-        explained["points"].tolist(),
-        strict=True,
-    ):
-        entry = by_member.setdefault(member_id, {})
-        entry.setdefault(role, []).append(
-            {"source": source, "kind": kind, "n": int(n), "points": round(float(points), 2)}
-        )
-    criteria = {name: config.criteria(name) for name in config.level_names}
-    result = []
-    for member_id, level, love, interactions, audience in zip(
-        members["member_id"].tolist(),
-        members["level"].tolist(),
-        members["love"].tolist(),
-        members["interactions"].tolist(),
-        members["audience"].tolist(),
-        strict=True,
-    ):
-        parts = by_member.get(member_id, {})
-        result.append(
-            {
-                "love": parts.get("love", []),
-                "reach": parts.get("reach", []),
-                "love_total": round(love, 2),
-                "interactions_total": round(interactions, 2),
-                "audience": int(audience),
-                "criteria": criteria.get(level, {}),
-            }
-        )
-    return result
 
 
 def run_scores_stage(engine: Engine, tables: Tables) -> dict[str, object]:

@@ -85,7 +85,8 @@ def write_scores(
 ) -> ScoresWritten:
     """Store members' scores and per-source scores, applying the downgrade grace period.
 
-    `members`: member_id, love, reach, score, level (earned now), trend, explanation (dict).
+    `members`: member_id, love, reach, score, level (earned now), trend, explanation (a
+    dict or its JSON text).
     `channels`: member_id, source, love, reach, score, level (earned now).
     `levels` lists the level names lowest first; `computed_at` is the analysis' as_of.
     """
@@ -103,11 +104,7 @@ def write_scores(
         )
         channel_frame["is_superuser"] = channel_frame["level"] == superuser_level
         channel_frame["computed_at"] = computed_at
-        encoder = msgspec.json.Encoder()
-        explanation = [
-            encoder.encode(value).decode() for value in member_frame["explanation"].tolist()
-        ]
-        member_frame["explanation"] = explanation
+        member_frame["explanation"] = _json_texts(member_frame["explanation"])
         _upsert(_MEMBER_TABLE, member_frame[_MEMBER_COLUMNS], ["member_id"], json="explanation")
         _upsert(_CHANNEL_TABLE, channel_frame[_CHANNEL_COLUMNS], ["member_id", "source"])
         # Whatever this run did not write is gone from the analysis: merged-away
@@ -119,6 +116,15 @@ def write_scores(
         channels=len(channel_frame),
         superusers=int(member_frame["is_superuser"].sum()),
     )
+
+
+def _json_texts(values: pd.Series) -> list[str]:
+    """Explanations as JSON text: the engine's text as is, dicts encoded."""
+    encoder = msgspec.json.Encoder()
+    return [
+        value if isinstance(value, str) else encoder.encode(value).decode()
+        for value in values.tolist()
+    ]
 
 
 def apply_grace(
