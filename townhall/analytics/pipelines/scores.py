@@ -45,7 +45,7 @@ def _as_of(tables: Tables) -> ir.TimestampScalar:
 
 
 @ibis.udf.scalar.builtin(name="epoch")
-def _duckdb_epoch(value: dt.Timestamp(timezone="UTC")) -> dt.float64:  # type: ignore[valid-type,empty-body]
+def _duckdb_epoch(value: dt.Timestamp(timezone="UTC")) -> dt.float64:  # type: ignore[valid-type]
     """DuckDB's epoch() of a timestamptz: seconds since 1970, no time-zone conversion."""
 
 
