@@ -66,6 +66,8 @@ def peak_mib() -> float:
 
 def run_from_options(options: dict[str, Any]) -> None:
     console = Console()
+    if not console.is_terminal:
+        console.width = 120  # a log or a docs page: room for the notes column
     directory = options["keep"] or Path(tempfile.mkdtemp(prefix="townhall-bench-"))
     try:
         manifest = _ensure_data(console, directory, options)
