@@ -178,7 +178,8 @@ def _with_grace(
     aligned = frame[keys].merge(stored, on=keys, how="left")
     shown = apply_grace(frame["level"], aligned, now=now, levels=levels, grace=grace)
     for column in _GRACE_COLUMNS:
-        frame[column] = shown[column].to_numpy()
+        # .array keeps time-zone-aware datetimes columnar (to_numpy() boxes each one).
+        frame[column] = shown[column].array
     return frame
 
 
