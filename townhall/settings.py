@@ -7,6 +7,7 @@ and allowed hosts. The README's configuration table lists every variable.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -222,6 +223,16 @@ DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"], ["community", "seed
 
 # --- ingestion -------------------------------------------------------------------------
 INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))
+
+# --- engagement scoring ----------------------------------------------------------------
+# A JSON object overriding townhall.analytics.scoring's defaults (docs/scoring.md), e.g.
+# TOWNHALL_SCORING='{"half_life_days": 60, "grace_days": 14}'.
+try:
+    TOWNHALL_SCORING: dict = json.loads(env("SCORING") or "{}")
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(f"TOWNHALL_SCORING must be a JSON object: {error}") from error
+if not isinstance(TOWNHALL_SCORING, dict):
+    raise ImproperlyConfigured('TOWNHALL_SCORING must be a JSON object, e.g. {"grace_days": 14}')
 
 LOGGING = {
     "version": 1,
