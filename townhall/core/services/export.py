@@ -9,21 +9,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from townhall.core.models import Activity, Identity, Member
 
 CHUNK = 2000
 
 
-def member_rows() -> Iterator[dict[str, Any]]:
-    """One dict per active member: id, name, email, organization, roles and identities."""
+def export_members(segment: str = "") -> QuerySet[Member]:
+    """The members an export covers: every active member, or one segment's (by slug)."""
+    members = Member.active.all()
+    if segment:
+        members = members.filter(segment_memberships__segment__slug=segment)
+    return members
+
+
+def member_rows(segment: str = "") -> Iterator[dict[str, Any]]:
+    """One dict per active member (of `segment`, when given): id, name, email,
+    organization, roles and identities."""
     identities = Prefetch(
         "identities",
         queryset=Identity.objects.select_related("source").order_by("source__slug", "external_id"),
     )
     members = (
-        Member.active.select_related("organization").prefetch_related(identities).order_by("id")
+        export_members(segment)
+        .select_related("organization")
+        .prefetch_related(identities)
+        .order_by("id")
     )
     for member in members.iterator(chunk_size=CHUNK):
         yield {
