@@ -195,3 +195,27 @@ def test_the_graph_api_is_closed_to_ordinary_members(
     token = make_token(make_user())
     response = client.get("/api/v1/analytics/graph", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 403
+
+
+def test_the_bridges_table_names_the_members_who_tie_two_groups_together(
+    manager_client: Client, duckdb_engine: Engine, make_member: Callable[..., Member]
+) -> None:
+    first = [make_member(name=f"First {i}") for i in range(3)]
+    second = [make_member(name=f"Second {i}") for i in range(3)]
+    activities = []
+    for group in (first, second):
+        for a in group:
+            for b in group:
+                if a != b:
+                    activities.append(
+                        act(len(activities) + 1, member=a.pk, kind="reply", target=b.pk)
+                    )
+    activities.append(act(99, member=first[0].pk, kind="reply", target=second[0].pk))
+    run_graph_stage(duckdb_engine, build_tables(duckdb_engine, activities=activities))
+
+    html = manager_client.get("/analytics/network/").content.decode()
+    bridges = html[html.index('id="bridges-title"') :]
+    assert ">First 0</a>" in bridges
+    assert ">Second 0</a>" in bridges
+    assert ">First 1</a>" not in bridges
+    assert "Around " in bridges

@@ -46,6 +46,8 @@ def network_page(request: HttpRequest) -> HttpResponse:
         )
         for node in view.nodes
     }
+    clusters = selectors.clusters_with_members()
+    labels = {item["cluster"].number: item["cluster"].label for item in clusters}
     strongest = max((e["weight"] for e in view.edges), default=1.0) or 1.0
     context: dict[str, Any] = {
         "nav": "network",
@@ -73,8 +75,15 @@ def network_page(request: HttpRequest) -> HttpResponse:
             }
             for edge in view.edges
         ],
-        "clusters": selectors.clusters_with_members(),
-        "bridges": selectors.bridges(),
+        "clusters": clusters,
+        "bridges": [
+            {
+                "node": node,
+                "label": labels.get(node.cluster, f"Cluster {node.cluster}"),
+                "colour": min(node.cluster, selectors.PALETTE_SIZE),
+            }
+            for node in selectors.bridges()
+        ],
         "palette": range(selectors.PALETTE_SIZE + 1),
     }
     return render(request, "analytics/network.html", context)
