@@ -186,8 +186,8 @@ def _communities(graph: ig.Graph, weights: np.ndarray, seed: int) -> np.ndarray:
     """Leiden communities maximising modularity, numbered from the largest (0) down.
 
     leidenalg up to LEIDENALG_MAX_EDGES ties; above, igraph's own C implementation of
-    the same algorithm and objective, which used 17× less CPU on 1M edges here for the same modularity
-    (docs/network.md has the figures).
+    the same algorithm and objective, which used 17× less CPU on 1M edges here for the
+    same modularity (docs/network.md has the figures).
     """
     if graph.ecount() <= LEIDENALG_MAX_EDGES:
         partition = leidenalg.find_partition(
