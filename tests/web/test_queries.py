@@ -50,12 +50,13 @@ def test_directory_queries_do_not_grow_with_the_rows_shown(member_client, commun
     assert queries_for(member_client, "/members/") == few
 
 
-def test_profile_with_many_identities_and_activities_runs_7_queries(
+def test_profile_with_many_identities_and_activities_runs_9_queries(
     member_client, big_community, django_assert_num_queries
 ):
     person = big_community[0]
-    # session, user, the member, identities with sources, per-source counts, timeline, viewer
-    with django_assert_num_queries(7):
+    # session, user, the member, identities with sources, per-source counts, timeline, viewer,
+    # the score, the per-source scores
+    with django_assert_num_queries(9):
         response = member_client.get(f"/members/{person.pk}/")
     assert response.status_code == 200
 

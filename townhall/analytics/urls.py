@@ -9,3 +9,7 @@ urlpatterns: list = []
 from townhall.analytics import network_views  # noqa: E402
 
 urlpatterns += network_views.urlpatterns
+
+from townhall.analytics import scoring_views  # noqa: E402
+
+urlpatterns += scoring_views.urlpatterns

@@ -25,7 +25,7 @@ from townhall.accounts.permissions import (
 )
 from townhall.accounts.services import set_role
 from townhall.core import selectors
-from townhall.core.models import Member, Organization, Role
+from townhall.core.models import Member, MemberChannelScore, MemberScore, Organization, Role
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -108,6 +108,11 @@ def member_profile(request: HttpRequest, member_id: int) -> HttpResponse:
         )
     profile = selectors.member_profile(member)
     viewer = member_for(request.user)
+    # Two small queries: the stored score and per-source scores (written by `townhall analyze`).
+    score = MemberScore.objects.filter(member=profile.member).first()
+    channel_scores = list(
+        MemberChannelScore.objects.filter(member=profile.member).order_by("-score", "source")
+    )
     context: dict[str, Any] = {
         "nav": "members",
         "profile": profile,
@@ -118,6 +123,8 @@ def member_profile(request: HttpRequest, member_id: int) -> HttpResponse:
         "can_set_roles": can_set_roles(request.user),
         "roles": Role.choices,
         "is_viewer": viewer is not None and viewer.pk == profile.member.pk,
+        "score": score,
+        "channel_scores": channel_scores,
     }
     return _render(request, "web/members/profile.html", "web/members/timeline_items.html", context)
 
