@@ -157,3 +157,29 @@ def test_running_the_graph_stage_twice_replaces_the_first_run(
     assert set(GraphNode.objects.values_list("member_id", flat=True)) == {bo.pk, cy.pk}
     assert not MemberConnection.objects.filter(member=ada).exists()
     assert MemberScore.objects.get(member=ada).pagerank is None
+
+
+@pytest.mark.django_db
+def test_a_community_of_bots_or_silent_members_has_an_empty_graph_and_clears_the_last_one(
+    duckdb_engine: Engine, three_members: list[Member]
+) -> None:
+    ada, bo, cy = three_members
+    run_graph_stage(
+        duckdb_engine,
+        build_tables(duckdb_engine, activities=[act(1, member=ada.pk, kind="reply", target=bo.pk)]),
+    )
+    only_bots = build_tables(
+        duckdb_engine,
+        activities=[
+            act(1, member=cy.pk, kind="reply", target=ada.pk, bot=True),
+            act(2, member=bo.pk, kind="message"),
+        ],
+    )
+
+    summary = run_graph_stage(duckdb_engine, only_bots)
+
+    assert summary["members"] == 0
+    assert not GraphNode.objects.exists()
+    assert not MemberConnection.objects.exists()
+    assert not MemberScore.objects.filter(pagerank__isnull=False).exists()
+    assert GraphRun.objects.order_by("-id").first().members == 0
