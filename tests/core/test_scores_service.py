@@ -163,3 +163,36 @@ def test_writing_nobody_empties_the_scores(ada):
     result = write([], at=DAY1 + timedelta(days=1))
     assert result.members == 0
     assert not MemberScore.objects.exists()
+
+
+def test_member_exports_carry_score_level_and_per_source_levels(ada, bob):
+    import csv
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    write([(ada, 200.0, "Champion")], [(ada, "slack", "Champion"), (ada, "github", "Participant")])
+    out = io.StringIO()
+    call_command("export", "members", "--format", "jsonl", stdout=out)
+    rows = {row["id"]: row for row in map(json.loads, out.getvalue().splitlines())}
+    assert (rows[ada.pk]["score"], rows[ada.pk]["level"], rows[ada.pk]["is_superuser"]) == (
+        200.0,
+        "Champion",
+        True,
+    )
+    assert [(c["source"], c["level"]) for c in rows[ada.pk]["channels"]] == [
+        ("github", "Participant"),
+        ("slack", "Champion"),
+    ]
+    assert (rows[bob.pk]["score"], rows[bob.pk]["level"], rows[bob.pk]["channels"]) == (
+        None,
+        "",
+        [],
+    )
+    out = io.StringIO()
+    call_command("export", "members", "--format", "csv", stdout=out)
+    by_id = {row["id"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    ada_row = by_id[str(ada.pk)]
+    assert (ada_row["love"], ada_row["reach"], ada_row["level"]) == ("100.0", "100.0", "Champion")
+    assert ada_row["channel_levels"] == "github:Participant; slack:Champion"

@@ -25,6 +25,13 @@ MEMBER_CSV_COLUMNS = [
     "is_employee",
     "is_bot",
     "identities",
+    "score",
+    "love",
+    "reach",
+    "level",
+    "is_superuser",
+    "trend",
+    "channel_levels",
 ]
 
 
@@ -86,7 +93,12 @@ class Command(BaseCommand):
                 identities = "; ".join(
                     f"{i['source']}:{i['username'] or i['external_id']}" for i in row["identities"]
                 )
-                writer.writerow({**row, "identities": identities})
+                # Per-source levels in one cell: "github:Champion; slack:Participant".
+                channel_levels = "; ".join(f"{c['source']}:{c['level']}" for c in row["channels"])
+                fields = {k: v for k, v in row.items() if k != "channels"}
+                writer.writerow(
+                    {**fields, "identities": identities, "channel_levels": channel_levels}
+                )
             else:
                 handle.write(encoder.encode(row).decode())
                 handle.write("\n")
