@@ -1,14 +1,21 @@
 """Segment evaluation: database filters (attributes, scores, levels) and activity filters
 (in the engine) intersected; the segments stage keeps every segment current."""
 
+# ruff: noqa: F811  (the API fixtures imported below are redefined as test arguments)
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from django.core.management import CommandError, call_command
 
+from tests.api_support import make_token, make_user  # noqa: F401  (fixtures)
 from townhall.analytics.engines import Engine
 from townhall.analytics.segments import (
     activity_expression,
@@ -16,7 +23,7 @@ from townhall.analytics.segments import (
     evaluate_segment,
     run_segments_stage,
 )
-from townhall.core.models import Member, Organization
+from townhall.core.models import Member, Organization, Role, Segment
 from townhall.core.services.scores import write_scores
 from townhall.core.services.segments import create_segment, parse_definition
 
@@ -189,3 +196,142 @@ def test_the_segments_stage_evaluates_every_segment_and_skips_broken_ones(duckdb
     summary = run_segments_stage(duckdb_engine, activity_tables(duckdb_engine, people))
 
     assert (summary["segments"], summary["invalid"], summary["members"]) == (2, 1, 2)
+
+
+# --- pages and API ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manager_client(client, make_user):
+    client.force_login(make_user(role=Role.COMMUNITY_MANAGER))
+    return client
+
+
+def test_a_manager_creates_a_segment_with_the_form_and_sees_its_members(manager_client, people):
+    response = manager_client.post(
+        "/analytics/segments/new/",
+        {"name": "Acme people", "organizations": "acme", "sources_days": 365},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/analytics/segments/acme-people/"
+    page = manager_client.get(response["Location"]).content.decode()
+    assert "2 members" in page and "Ada" in page and "Bo" in page and "Cy" not in page
+    assert "github: Champion" in page
+
+
+def test_the_form_says_what_is_wrong_next_to_the_field(manager_client, people):
+    response = manager_client.post(
+        "/analytics/segments/new/", {"name": "X", "organizations": "Nobody Inc"}
+    )
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "No organization is called" in html
+    assert '<label for="id_name">Name</label>' in html
+
+
+def test_the_json_definition_wins_and_is_validated(manager_client, people):
+    bad = manager_client.post(
+        "/analytics/segments/new/", {"name": "X", "definition_json": '{"levels": 3}'}
+    )
+    good = manager_client.post(
+        "/analytics/segments/new/",
+        {"name": "Champs", "levels": ["Participant"], "definition_json": '{"superuser": true}'},
+    )
+
+    assert "levels" in bad.content.decode()
+    assert good.status_code == 302
+    assert Segment.objects.get(slug="champs").definition == {"version": 1, "superuser": True}
+
+
+def test_editing_a_segment_re_evaluates_it(manager_client, people):
+    segment = create_segment(name="Champions", definition={"levels": ["Champion"]}, by=None)
+
+    form = manager_client.get(f"/analytics/segments/{segment.slug}/edit/").content.decode()
+    response = manager_client.post(
+        f"/analytics/segments/{segment.slug}/edit/",
+        {"name": "Anyone scored", "levels": ["Champion", "Participant"], "sources_days": 365},
+    )
+    segment.refresh_from_db()
+
+    assert re.search(r'<input[^>]*name="levels" value="Champion"[^>]*checked', form)
+    assert response.status_code == 302
+    assert segment.name == "Anyone scored" and segment.member_count == 2
+
+
+def test_the_members_page_is_paginated_with_a_constant_number_of_queries(
+    manager_client, people, django_assert_max_num_queries
+):
+    segment = create_segment(name="Everyone", definition={}, by=None)
+    evaluate_segment(segment)
+
+    with django_assert_max_num_queries(9):
+        response = manager_client.get(f"/analytics/segments/{segment.slug}/")
+
+    assert response.status_code == 200
+    assert "4 members" in response.content.decode()  # the three people and the manager
+
+
+def test_a_segment_downloads_as_csv(manager_client, people):
+    segment = create_segment(name="Champions", definition={"levels": ["Champion"]}, by=None)
+    evaluate_segment(segment)
+
+    response = manager_client.get(f"/analytics/segments/{segment.slug}/members.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    assert rows[0][:3] == ["id", "name", "email"]
+    assert [r[1] for r in rows[1:]] == ["Ada"]
+    assert rows[1][-1] == "Champion"
+
+
+def test_members_cannot_see_segments(client, make_user, people):
+    client.force_login(make_user())
+
+    assert client.get("/analytics/segments/").status_code == 403
+    assert client.post("/analytics/segments/new/", {"name": "x"}).status_code == 403
+
+
+def test_the_api_lists_creates_and_pages_segments(client, make_user, make_token, people):
+    manager_user = make_user(role=Role.COMMUNITY_MANAGER)
+    read = {"HTTP_AUTHORIZATION": f"Bearer {make_token(manager_user, scope='read')}"}
+    write = {"HTTP_AUTHORIZATION": f"Bearer {make_token(manager_user, scope='write')}"}
+
+    created = client.post(
+        "/api/v1/segments",
+        data=json.dumps({"name": "Scored", "definition": {"scores": {"score": {"min": 1}}}}),
+        content_type="application/json",
+        **write,
+    )
+    refused = client.post(
+        "/api/v1/segments",
+        data=json.dumps({"name": "Bad", "definition": {"levels": 1}}),
+        content_type="application/json",
+        **write,
+    )
+    listed = client.get("/api/v1/segments", **read).json()
+    detail = client.get("/api/v1/segments/scored", **read).json()
+    first = client.get("/api/v1/segments/scored/members?limit=1", **read).json()
+    second = client.get(first["next"], **read).json()
+
+    assert created.status_code == 201 and created.json()["member_count"] == 2
+    assert refused.status_code == 400 and "levels" in refused.json()["detail"]
+    assert [s["slug"] for s in listed["results"]] == ["scored"]
+    assert detail["definition"] == {"version": 1, "scores": {"score": {"min": 1.0}}}
+    assert [m["name"] for m in first["results"] + second["results"]] == ["Ada", "Bo"]
+    assert second["next"] is None
+
+
+def test_export_members_takes_a_segment(people, tmp_path):
+    segment = create_segment(
+        name="Acme", definition={"organizations": [people["acme"].pk]}, by=None
+    )
+    evaluate_segment(segment)
+    output = tmp_path / "acme.csv"
+
+    call_command("export", "members", "--format", "csv", "--segment", "acme", "-o", str(output))
+    rows = list(csv.DictReader(output.open()))
+
+    assert sorted(r["name"] for r in rows) == ["Ada", "Bo"]
+    with pytest.raises(CommandError, match="No segment"):
+        call_command("export", "members", "--segment", "nope")

@@ -10,6 +10,10 @@ from townhall.analytics import network_views  # noqa: E402
 
 urlpatterns += network_views.urlpatterns
 
+from townhall.analytics import dashboard_views, segment_views  # noqa: E402
+
+urlpatterns += dashboard_views.urlpatterns + segment_views.urlpatterns
+
 from townhall.analytics import scoring_views  # noqa: E402
 
 urlpatterns += scoring_views.urlpatterns

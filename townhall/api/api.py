@@ -21,7 +21,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from townhall.accounts.api_auth import ApiAuth
-from townhall.analytics import api_graph, api_scores
+from townhall.analytics import api_graph, api_scores, api_segments
 from townhall.connectors import api as connectors_api
 from townhall.core import api as core_api
 
@@ -29,6 +29,7 @@ from townhall.core import api as core_api
 APP_APIS: list[tuple[str, ModuleType]] = [("", core_api), ("", connectors_api)]
 APP_APIS.append(("", api_graph))
 APP_APIS.append(("", api_scores))
+APP_APIS.append(("", api_segments))
 
 DESCRIPTION = """\
 The Townhall API: members, their identities and the activity stream.
