@@ -7,8 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,3 +120,53 @@ def test_managers_see_an_analytics_link_in_the_navigation(manager_client: Client
     html = manager_client.get("/").content.decode()
 
     assert 'href="/analytics/"' in html
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VEGA_EMBED = Path(__file__).resolve().parents[2] / (
+    "townhall/web/static/vendor/vega-embed/vega-embed.min.js"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not os.environ.get("CI") and not (shutil.which(CHROMIUM) and VEGA_EMBED.exists()),
+    reason="needs Debian's chromium and scripts/vendor-static.sh",
+)
+def test_every_chart_draws_in_a_browser_and_downloads_as_svg(
+    live_server: Any, transactional_db: None, client: Client, manager: User, computed: None
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    client.force_login(manager)
+    session = client.cookies["sessionid"].value
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True)
+        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{live_server.url}/analytics/")
+        page.wait_for_function(
+            "[...document.querySelectorAll('[data-spec]')].every(e => e.dataset.drawn)"
+        )
+        drawn = page.eval_on_selector_all("[data-spec]", "els => els.map(e => e.dataset.drawn)")
+        svgs = page.locator(".chart__canvas svg.marks").count()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download SVG of retention by cohort").click()
+        svg = Path(download.value.path()).read_text()
+        browser.close()
+
+    assert errors == []
+    assert drawn == ["true"] * len(CHARTS)
+    assert svgs == len(CHARTS)
+    assert svg.startswith("<svg") and "Join month (cohort)" in svg
