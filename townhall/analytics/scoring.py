@@ -18,6 +18,9 @@ import time
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import ibis
+import ibis.expr.operations as ops
+import ibis.expr.types as ir
 import pandas as pd
 
 from townhall.analytics.engines import Engine
@@ -128,6 +131,21 @@ class ScoreResult:
     channels: pd.DataFrame
 
 
+def scoring_activities(tables: Tables) -> ir.Table:
+    """The columns and rows of `tables.activities` that scoring reads: humans, up to as_of."""
+    a = tables.activities
+    as_of = ibis.literal(tables.as_of, type="timestamp('UTC')")
+    return a.filter(~a.actor_is_bot, a.occurred_at <= as_of).select(
+        "occurred_at",
+        "source",
+        "kind",
+        "member_id",
+        "target_member_id",
+        "actor_is_bot",
+        "target_is_bot",
+    )
+
+
 def compute_scores(
     engine: Engine, tables: Tables, config: ScoringConfig | None = None
 ) -> ScoreResult:
@@ -146,6 +164,12 @@ def compute_scores(
     from townhall.analytics.pipelines.trends import trend_table
 
     config = config or scoring_config()
+    narrow = None
+    if not isinstance(tables.activities.op(), ops.DatabaseTable):
+        # A view (the snapshot resolves identities to members with joins): evaluate it
+        # once, keeping only what scoring reads, instead of once per pass below.
+        narrow = scoring_activities(tables).cache()
+        tables = replace(tables, activities=narrow)
     parts = contributions(tables, config).cache()
     audience = audience_pairs(tables, config).cache()
     try:
@@ -155,10 +179,12 @@ def compute_scores(
         channels = engine.execute(
             level_table(channel_table(tables, config, parts=parts, audience=audience), config)
         )
+        trends = engine.execute(trend_table(tables, config).select("member_id", "trend"))
     finally:
         parts.release()
         audience.release()
-    trends = engine.execute(trend_table(tables, config).select("member_id", "trend"))
+        if narrow is not None:
+            narrow.release()
     members = members.merge(trends, on="member_id", how="left")
     members["trend"] = members["trend"].fillna("")
     return ScoreResult(members=members, channels=channels)
