@@ -92,7 +92,7 @@ def get_graph(request: HttpRequest, query: Query[GraphQuery]) -> dict[str, Any]:
     """The most central members (by PageRank, with layout positions) and the ties among them.
 
     Filters narrow the members; `min_weight` drops weak edges. Clusters are Leiden
-    communities, 0 the biggest.
+    communities, 0 the most central (highest total PageRank).
     """
     view = selectors.graph_view(
         selectors.GraphFilters(source=query.source, segment=query.segment, level=query.level),

@@ -31,7 +31,7 @@ class GraphRun(models.Model):
 
 
 class GraphCluster(models.Model):
-    """A Leiden community: 0 is the biggest."""
+    """A Leiden community: 0 is the most central (highest total PageRank of its members)."""
 
     number = models.PositiveIntegerField(unique=True)
     label = models.CharField(max_length=NAME_MAX, blank=True, default="")

@@ -93,7 +93,7 @@ def graph_view(filters: GraphFilters, *, min_weight: float = 0.0) -> GraphView:
 
 
 def clusters_with_members(limit: int = 30) -> list[dict[str, Any]]:
-    """The biggest communities with their most central members' names."""
+    """The most central communities with their most central members' names."""
     clusters = list(GraphCluster.objects.order_by("number")[:limit])
     wanted = {m for c in clusters for m in c.top_members}
     names = {m.pk: m for m in Member.objects.filter(pk__in=wanted)}
