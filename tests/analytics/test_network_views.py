@@ -11,7 +11,7 @@ from django.test import Client
 from tests.api_support import make_token, make_user, manager, read_token  # noqa: F401  (fixtures)
 from townhall.analytics.engines import Engine
 from townhall.analytics.graph import run_graph_stage
-from townhall.core.models import Member, Role
+from townhall.core.models import Member, MemberScore, Role
 from townhall.core.services import merge_members
 
 from .conftest import act, build_tables
@@ -219,3 +219,27 @@ def test_the_bridges_table_names_the_members_who_tie_two_groups_together(
     assert ">Second 0</a>" in bridges
     assert ">First 1</a>" not in bridges
     assert "Around " in bridges
+
+
+def test_filtering_the_graph_by_segment_keeps_only_its_members(
+    manager_client: Client, community: dict[str, Member]
+) -> None:
+    from townhall.core.services.segments import create_segment, write_memberships
+
+    segment = create_segment(name="Core team", definition={}, by=None)
+    write_memberships(segment, [community["Ada"].pk, community["Cy"].pk])
+    html = manager_client.get("/analytics/network/", {"segment": segment.slug}).content.decode()
+    assert 'data-name="Ada"' in html
+    assert 'data-name="Cy"' in html
+    assert 'data-name="Bo"' not in html
+
+
+def test_filtering_the_graph_by_level_keeps_only_members_at_that_level(
+    manager_client: Client, community: dict[str, Member]
+) -> None:
+    # Levels come from the scores stage; here the stored level stands in for it.
+    MemberScore.objects.filter(member=community["Bo"]).update(level="champion")
+    html = manager_client.get("/analytics/network/", {"level": "champion"}).content.decode()
+    assert 'data-name="Bo"' in html
+    assert 'data-name="Ada"' not in html
+    assert '<option value="champion" selected>' in html
