@@ -24,7 +24,7 @@ from .conftest import AS_OF, act, build_tables, person
 PIPELINES = sorted(all_pipelines())
 
 SOURCES = ["slack", "github", "community"]
-KINDS = ["message", "reply", "reaction", "answer", "star", "solution-accepted"]
+KINDS = ["message", "reply", "reaction", "answer", "star", "solution-accepted", "question"]
 
 
 def varied_activities() -> list[dict[str, Any]]:
