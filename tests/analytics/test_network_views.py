@@ -243,3 +243,15 @@ def test_filtering_the_graph_by_level_keeps_only_members_at_that_level(
     assert 'data-name="Bo"' in html
     assert 'data-name="Ada"' not in html
     assert '<option value="champion" selected>' in html
+
+
+def test_filtering_the_graph_by_channel_keeps_only_ties_seen_there(
+    client: Client, read_token: str, community: dict[str, Member]
+) -> None:
+    response = client.get(
+        "/api/v1/analytics/graph", {"source": "slack"}, HTTP_AUTHORIZATION=f"Bearer {read_token}"
+    )
+    ada, bo = community["Ada"].pk, community["Bo"].pk
+    assert [(e["source"], e["target"]) for e in response.json()["edges"]] == [
+        (min(ada, bo), max(ada, bo))
+    ]

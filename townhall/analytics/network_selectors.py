@@ -78,6 +78,7 @@ def graph_view(filters: GraphFilters, *, min_weight: float = 0.0) -> GraphView:
     ids = {node["id"] for node in node_out}
     edges = GraphEdge.objects.filter(weight__gte=min_weight).order_by("-weight", "id")
     if filters.source:
+        # A substring match narrows the rows ("git" is in "github"); the exact check is below.
         edges = edges.filter(sources__contains=filters.source)
     edge_out = [
         {
@@ -87,7 +88,9 @@ def graph_view(filters: GraphFilters, *, min_weight: float = 0.0) -> GraphView:
             "sources": e.sources,
         }
         for e in edges[:MAX_EDGES]
-        if e.source_id in ids and e.target_id in ids
+        if e.source_id in ids
+        and e.target_id in ids
+        and (not filters.source or filters.source in e.sources.split())
     ]
     return GraphView(nodes=node_out, edges=edge_out, run=latest_run())
 
