@@ -50,7 +50,7 @@ def network_page(request: HttpRequest) -> HttpResponse:
     labels = {item["cluster"].number: item["cluster"].label for item in clusters}
     strongest = max((e["weight"] for e in view.edges), default=1.0) or 1.0
     context: dict[str, Any] = {
-        "nav": "network",
+        "nav": "analytics",
         "filters": filters,
         "choices": selectors.filter_choices(),
         "run": view.run,
