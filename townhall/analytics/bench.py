@@ -168,7 +168,13 @@ def run_stages(
     def timed(name: str, work: Callable[[], str]) -> None:
         with console.status(f"{engine.name}: {name}…"):
             started, cpu = time.perf_counter(), time.process_time()
-            note = work()
+            try:
+                note = work()
+            except Exception as error:
+                # A stage that fails (e.g. out of memory on Spark) is reported, not fatal.
+                rows.append((name, None, f"failed: {type(error).__name__}: {str(error)[:160]}"))
+                console.print(f"  {engine.name} · {name}: {rows[-1][2]}", style="red")
+                return
             # CPU seconds of all this process's threads: on a busy machine the wall
             # time grows with the load, the CPU time much less (Spark's JVM not included).
             cpu_note = f"CPU {time.process_time() - cpu:.1f} s · {note}"
@@ -334,7 +340,13 @@ def _print(
         f"[dim]CPU {BASELINE_CPU[-1]:.1f} s" if BASELINE_CPU else "",
     )
     for name, seconds, note in rows:
-        table.add_row(name, "skipped" if seconds is None else f"{seconds:.2f}", note)
+        table.add_row(
+            name,
+            ("failed" if note.startswith("failed") else "skipped")
+            if seconds is None
+            else f"{seconds:.2f}",
+            note,
+        )
     core = sum(
         s for n, s, _ in rows if n in ("scores", "levels", "per-channel levels") and s is not None
     )

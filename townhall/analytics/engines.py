@@ -137,6 +137,10 @@ def spark_session(master: str | None = None) -> Any:
             .config("spark.ui.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "4")
+            # Spark's default 1 GB driver cannot broadcast the member-sized sides of
+            # joins at a million members (the graph's edges failed at 1M activities);
+            # it only applies when this call starts the JVM (local mode).
+            .config("spark.driver.memory", "3g")
             # Not the current directory: a checkout must not fill with Spark's tables.
             .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="townhall-spark-"))
             .getOrCreate()
