@@ -160,7 +160,7 @@ def test_every_chart_draws_in_a_browser_and_downloads_as_svg(
             "[...document.querySelectorAll('[data-spec]')].every(e => e.dataset.drawn)"
         )
         drawn = page.eval_on_selector_all("[data-spec]", "els => els.map(e => e.dataset.drawn)")
-        svgs = page.locator(".chart__canvas svg.marks").count()
+        svgs = page.locator(".health-chart__canvas svg.marks").count()
         with page.expect_download() as download:
             page.get_by_role("button", name="Download SVG of retention by cohort").click()
         svg = Path(download.value.path()).read_text()

@@ -52,11 +52,11 @@ def _active_members(dataset: Dataset) -> alt.TopLevelMixin:
         alt.Chart(_data(dataset))
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:T", title="Period"),
+            x=alt.X("period:T", title="Period", scale=alt.Scale(type="utc")),
             y=alt.Y("members:Q", title="Active members"),
             color=alt.Color("source:N", title="Source"),
             tooltip=[
-                alt.Tooltip("period:T", title="Period"),
+                alt.Tooltip("period:T", title="Period", format="%Y-%m-%d", formatType="utc"),
                 alt.Tooltip("source:N", title="Source"),
                 alt.Tooltip("members:Q", title="Active members"),
             ],
@@ -73,11 +73,11 @@ def _new_returning(dataset: Dataset) -> alt.TopLevelMixin:
         .transform_fold(["new", "returning"], as_=["kind", "count"])
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title="Month"),
+            x=alt.X("utcyearmonth(month):O", title="Month"),
             y=alt.Y("count:Q", title="Active members", stack="zero"),
             color=alt.Color("kind:N", title="Members", sort=["new", "returning"]),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("utcyearmonth(month):T", title="Month"),
                 alt.Tooltip("kind:N", title="Members"),
                 alt.Tooltip("count:Q", title="Count"),
             ],
@@ -87,28 +87,26 @@ def _new_returning(dataset: Dataset) -> alt.TopLevelMixin:
 
 
 def _retention(dataset: Dataset) -> alt.TopLevelMixin:
-    base = alt.Chart(_data(dataset)).encode(
-        x=alt.X("age:O", title="Months since joining"),
-        y=alt.Y("yearmonth(cohort):O", title="Join month (cohort)"),
-    )
-    cells = base.mark_rect().encode(
-        color=alt.Color(
-            "share:Q", title="Share active", scale=alt.Scale(domain=[0, 1], scheme="blues")
-        ),
-        tooltip=[
-            alt.Tooltip("yearmonth(cohort):T", title="Cohort"),
-            alt.Tooltip("age:O", title="Months since joining"),
-            alt.Tooltip("active:Q", title="Active"),
-            alt.Tooltip("cohort_size:Q", title="Cohort size"),
-            alt.Tooltip("share:Q", title="Share", format=".0%"),
-        ],
-    )
-    labels = base.mark_text(fontSize=10).encode(
-        text=alt.Text("share:Q", format=".0%"),
-        color=alt.condition(alt.datum.share > 0.5, alt.value("white"), alt.value("black")),
-    )
-    return (cells + labels).properties(
-        width=WIDTH, title="Share of each join-month cohort active k months later"
+    # Cells only: percentage labels crowd two years of cohorts; the tooltip and the
+    # table under the chart carry the exact numbers.
+    return (
+        alt.Chart(_data(dataset))
+        .mark_rect()
+        .encode(
+            x=alt.X("age:O", title="Months since joining"),
+            y=alt.Y("utcyearmonth(cohort):O", title="Join month (cohort)"),
+            color=alt.Color(
+                "share:Q", title="Share active", scale=alt.Scale(domain=[0, 1], scheme="blues")
+            ),
+            tooltip=[
+                alt.Tooltip("utcyearmonth(cohort):O", title="Cohort"),
+                alt.Tooltip("age:O", title="Months since joining"),
+                alt.Tooltip("active:Q", title="Active"),
+                alt.Tooltip("cohort_size:Q", title="Cohort size"),
+                alt.Tooltip("share:Q", title="Share", format=".0%"),
+            ],
+        )
+        .properties(width=WIDTH, title="Share of each join-month cohort active k months later")
     )
 
 
@@ -117,10 +115,10 @@ def _response_time(dataset: Dataset) -> alt.TopLevelMixin:
         alt.Chart(_data(dataset))
         .mark_line(point=True)
         .encode(
-            x=alt.X("yearmonth(month):T", title="Month asked"),
+            x=alt.X("utcyearmonth(month):T", title="Month asked"),
             y=alt.Y("median_hours:Q", title="Median hours to first reply"),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("utcyearmonth(month):T", title="Month"),
                 alt.Tooltip("questions:Q", title="Questions"),
                 alt.Tooltip("answered:Q", title="Answered"),
                 alt.Tooltip("median_hours:Q", title="Median hours", format=".1f"),
@@ -138,7 +136,7 @@ def _solved_rate(dataset: Dataset) -> alt.TopLevelMixin:
         alt.Chart(_data(dataset))
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title="Month asked"),
+            x=alt.X("utcyearmonth(month):O", title="Month asked"),
             y=alt.Y(
                 "solved_rate:Q",
                 title="Questions solved",
@@ -146,7 +144,7 @@ def _solved_rate(dataset: Dataset) -> alt.TopLevelMixin:
                 scale=alt.Scale(domain=[0, 1]),
             ),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("utcyearmonth(month):T", title="Month"),
                 alt.Tooltip("questions:Q", title="Questions"),
                 alt.Tooltip("solved:Q", title="Solved"),
                 alt.Tooltip("solved_rate:Q", title="Solved rate", format=".0%"),
@@ -194,12 +192,12 @@ def _level_distribution(dataset: Dataset) -> alt.TopLevelMixin:
         alt.Chart(_data(dataset))
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title="Month"),
+            x=alt.X("utcyearmonth(month):O", title="Month"),
             y=alt.Y("members:Q", title="Members", stack="zero"),
             color=alt.Color("level:N", title="Level", sort=levels),
             order=alt.Order("level_rank:Q"),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("utcyearmonth(month):T", title="Month"),
                 alt.Tooltip("level:N", title="Level"),
                 alt.Tooltip("members:Q", title="Members"),
             ],
