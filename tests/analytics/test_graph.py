@@ -183,3 +183,14 @@ def test_a_community_of_bots_or_silent_members_has_an_empty_graph_and_clears_the
     assert not MemberConnection.objects.exists()
     assert not MemberScore.objects.filter(pagerank__isnull=False).exists()
     assert GraphRun.objects.order_by("-id").first().members == 0
+
+
+def test_big_graphs_use_igraphs_leiden_and_find_the_same_two_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("townhall.analytics.graph.LEIDENALG_MAX_EDGES", 0)
+    first = graph_metrics(TWO_GROUPS).nodes.set_index("member_id")["cluster"]
+    second = graph_metrics(TWO_GROUPS).nodes.set_index("member_id")["cluster"]
+    assert first.equals(second)
+    assert first.loc[[1, 2, 3]].nunique() == 1
+    assert first.loc[1] != first.loc[4]
