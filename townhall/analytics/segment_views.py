@@ -100,7 +100,11 @@ class SegmentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     sources_days = forms.IntegerField(
-        min_value=1, max_value=3650, initial=365, required=False, label="…in the last (days)"
+        min_value=1,
+        max_value=3650,
+        initial=365,
+        required=False,
+        label="Active on them within the last (days)",
     )
     activity_kinds = forms.CharField(
         required=False,
@@ -112,9 +116,11 @@ class SegmentForm(forms.Form):
         label="Activity sources",
         help_text="Sources separated by commas; empty: any.",
     )
-    activity_min = forms.IntegerField(min_value=1, required=False, label="At least (activities)")
+    activity_min = forms.IntegerField(
+        min_value=1, required=False, label="At least this many activities"
+    )
     activity_days = forms.IntegerField(
-        min_value=1, max_value=3650, required=False, label="In the last (days)"
+        min_value=1, max_value=3650, required=False, label="Activities counted over the last (days)"
     )
     definition_json = forms.CharField(
         required=False,
