@@ -160,6 +160,7 @@ def compute_scores(
         audience_pairs,
         contributions,
         explained_score_table,
+        source_totals,
     )
     from townhall.analytics.pipelines.trends import trend_table
 
@@ -172,17 +173,22 @@ def compute_scores(
         tables = replace(tables, activities=narrow)
     parts = contributions(tables, config).cache()
     audience = audience_pairs(tables, config).cache()
+    totals = source_totals(tables, config, parts=parts).cache()
     try:
         members = engine.execute(
-            explained_score_table(tables, config, parts=parts, audience=audience)
+            explained_score_table(tables, config, parts=parts, audience=audience, totals=totals)
         )
         channels = engine.execute(
-            level_table(channel_table(tables, config, parts=parts, audience=audience), config)
+            level_table(
+                channel_table(tables, config, parts=parts, audience=audience, totals=totals),
+                config,
+            )
         )
         trends = engine.execute(trend_table(tables, config).select("member_id", "trend"))
     finally:
         parts.release()
         audience.release()
+        totals.release()
         if narrow is not None:
             narrow.release()
     members = members.merge(trends, on="member_id", how="left")

@@ -8,7 +8,7 @@ the member that source's superuser.
 
 Output: (member_id, source, love, interactions, audience, reach, score, level,
 is_superuser), one row per (member, source) with any love or reach; built from the same
-(member, source, kind) groups as the global score, so no second pass over activities.
+per-source totals as the global score (`source_totals`), so no second pass over activities.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 
 from townhall.analytics.pipelines import register
 from townhall.analytics.pipelines.levels import level_table
-from townhall.analytics.pipelines.scores import LOVE, audience_pairs, contributions
+from townhall.analytics.pipelines.scores import audience_pairs, source_totals
 from townhall.analytics.scoring import ScoringConfig, scoring_config
 from townhall.analytics.tables import Tables
 
@@ -29,31 +29,24 @@ def channel_table(
     *,
     parts: ir.Table | None = None,
     audience: ir.Table | None = None,
+    totals: ir.Table | None = None,
 ) -> ir.Table:
     """(member_id, source, love, interactions, audience, reach, score) per member and source."""
     config = config or scoring_config()
-    parts = parts if parts is not None else contributions(tables, config)
+    if totals is None:
+        totals = source_totals(tables, config, parts=parts)
     audience = audience if audience is not None else audience_pairs(tables, config)
-    is_love = parts.role == LOVE
-    points = parts.select(
-        "member_id",
-        "source",
-        love=is_love.ifelse(parts.points, 0.0),
-        interactions=(~is_love).ifelse(parts.points, 0.0),
-        audience=ibis.literal(0, type="int64"),
-    )
-    people = audience.select(
-        "member_id",
-        "source",
-        love=ibis.literal(0.0),
-        interactions=ibis.literal(0.0),
-        audience=ibis.literal(1, type="int64"),
-    )
-    # A union then one group-by: a full outer join of love, reach and audience without
-    # coalescing keys, and one shuffle on Spark.
-    both = points.union(people)
-    rows = both.group_by(["member_id", "source"]).agg(
-        love=both.love.sum(), interactions=both.interactions.sum(), audience=both.audience.sum()
+    # Audience without love or reach on a source cannot happen (an interaction is reach),
+    # so a left join from the totals keeps every row.
+    people = audience.group_by(["member_id", "source"]).agg(audience=audience.count())
+    rows = totals.left_join(
+        people, [totals.member_id == people.member_id, totals.source == people.source]
+    ).select(
+        member_id=totals.member_id,
+        source=totals.source,
+        love=totals.love,
+        interactions=totals.interactions,
+        audience=people.audience.fill_null(0).cast("int64"),
     )
     reach = rows.interactions + config.audience_weight * rows.audience
     return rows.mutate(reach=reach).mutate(score=ibis._.love + config.reach_weight * ibis._.reach)

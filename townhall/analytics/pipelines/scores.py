@@ -124,25 +124,42 @@ def audience_pairs(tables: Tables, config: ScoringConfig | None = None) -> ir.Ta
     ).distinct()
 
 
+def source_totals(
+    tables: Tables, config: ScoringConfig | None = None, *, parts: ir.Table | None = None
+) -> ir.Table:
+    """(member_id, source, love, interactions): contributions summed per member and source.
+
+    The middle step between the (member, source, kind) groups and both the per-source
+    rows (channels.py) and the global ones, so each is one small roll-up.
+    """
+    config = config or scoring_config()
+    parts = parts if parts is not None else contributions(tables, config)
+    is_love = parts.role == LOVE
+    return parts.group_by(["member_id", "source"]).agg(
+        love=is_love.ifelse(parts.points, 0.0).sum(),
+        interactions=(~is_love).ifelse(parts.points, 0.0).sum(),
+    )
+
+
 def score_table(
     tables: Tables,
     config: ScoringConfig | None = None,
     *,
     parts: ir.Table | None = None,
     audience: ir.Table | None = None,
+    totals: ir.Table | None = None,
 ) -> ir.Table:
     """(member_id, love, interactions, audience, reach, score): one row per non-bot member.
 
-    `parts` and `audience` may be passed already computed (`contributions`,
-    `audience_pairs`, e.g. cached) so the stage scans the activities once.
+    `parts`, `audience` and `totals` may be passed already computed (`contributions`,
+    `audience_pairs`, `source_totals`, e.g. cached) so the stage scans activities once.
     """
     config = config or scoring_config()
-    parts = parts if parts is not None else contributions(tables, config)
+    if totals is None:
+        totals = source_totals(tables, config, parts=parts)
     audience = audience if audience is not None else audience_pairs(tables, config)
-    is_love = parts.role == LOVE
-    sums = parts.group_by("member_id").agg(
-        love=is_love.ifelse(parts.points, 0.0).sum(),
-        interactions=(~is_love).ifelse(parts.points, 0.0).sum(),
+    sums = totals.group_by("member_id").agg(
+        love=totals.love.sum(), interactions=totals.interactions.sum()
     )
     people = audience.group_by("member_id").agg(audience=audience.actor_id.nunique())
     members = tables.members.filter(~tables.members.is_bot.fill_null(False))
@@ -232,6 +249,7 @@ def explained_score_table(
     *,
     parts: ir.Table | None = None,
     audience: ir.Table | None = None,
+    totals: ir.Table | None = None,
 ) -> ir.Table:
     """`score_table` with `level`, `is_superuser` and `explanation` (JSON text), all in the engine.
 
@@ -242,7 +260,9 @@ def explained_score_table(
 
     config = config or scoring_config()
     parts = parts if parts is not None else contributions(tables, config)
-    scored = level_table(score_table(tables, config, parts=parts, audience=audience), config)
+    scored = level_table(
+        score_table(tables, config, parts=parts, audience=audience, totals=totals), config
+    )
     lists = explanation_lists(tables, config, parts=parts)
     rows = scored.left_join(lists, scored.member_id == lists.member_id)
     criteria = ibis.cases(
