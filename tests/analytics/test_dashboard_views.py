@@ -23,6 +23,7 @@ from townhall.analytics.charts import CHARTS
 from townhall.analytics.engines import Engine
 from townhall.analytics.health import run_health_stage
 
+from .conftest import build_tables
 from .test_health import tables_on
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,19 @@ def test_before_the_first_analysis_the_dashboard_says_how_to_get_figures(
     html = manager_client.get("/analytics/").content.decode()
 
     assert "No figures yet" in html and "townhall analyze" in html
+
+
+def test_an_empty_community_gets_a_dashboard_that_says_there_is_nothing_yet(
+    manager_client: Client, duckdb_engine: Engine
+) -> None:
+    run_health_stage(duckdb_engine, build_tables(duckdb_engine, activities=[], members=[]))
+
+    response = manager_client.get("/analytics/")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert html.count("Nothing to show yet") == len(CHARTS)
+    assert "no question has been asked on the community space" in html
 
 
 def test_members_cannot_see_the_dashboard_or_its_data(
