@@ -111,7 +111,9 @@ class SegmentDefinition(_Strict):
     scores: Scores = Scores()
     levels: list[str] = Field(default_factory=list, description="Global level is any of these.")
     source_levels: list[SourceLevel] = Field(default_factory=list)
-    superuser: bool | None = Field(default=None, description="Superuser overall (true) or not (false).")
+    superuser: bool | None = Field(
+        default=None, description="Superuser overall (true) or not (false)."
+    )
     trends: list[str] = Field(default_factory=list, description=f"Any of {', '.join(TRENDS)}.")
     sources: list[str] = Field(
         default_factory=list,
