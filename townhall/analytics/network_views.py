@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
@@ -60,6 +60,7 @@ def network_page(request: HttpRequest) -> HttpResponse:
         "nodes": [
             {
                 **node,
+                "href": reverse("member", args=[node["id"]]),
                 "cx": round(positions[node["id"]][0], 1),
                 "cy": round(positions[node["id"]][1], 1),
             }
