@@ -135,6 +135,8 @@ def spark_session(master: str | None = None) -> Any:
             SparkSession.builder.master(master or "local[2]")
             .appName("townhall-analytics")
             .config("spark.ui.enabled", "false")
+            # Spark's own console progress bars would draw over `townhall analyze`'s.
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "4")
             # Spark's default 1 GB driver cannot broadcast the member-sized sides of
