@@ -172,6 +172,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "community.send_digests",
         "schedule": crontab(hour=int(env("DIGEST_HOUR", "7")), minute=0),
     },
+    # Incremental: copies only new activities into the snapshot, then recomputes.
+    "analytics-analyze": {"task": "analytics.analyze", "schedule": 3600.0},
 }
 
 # --- auth ------------------------------------------------------------------------------
@@ -271,6 +273,15 @@ try:
     TOWNHALL_CRM_RATES: dict[str, float] = json.loads(env("CRM_RATES", "{}"))
 except json.JSONDecodeError as error:
     raise ImproperlyConfigured(f"TOWNHALL_CRM_RATES is not JSON: {error}") from None
+# --- engagement scoring ----------------------------------------------------------------
+# A JSON object overriding townhall.analytics.scoring's defaults (docs/scoring.md), e.g.
+# TOWNHALL_SCORING='{"half_life_days": 60, "grace_days": 14}'.
+try:
+    TOWNHALL_SCORING: dict = json.loads(env("SCORING") or "{}")
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(f"TOWNHALL_SCORING must be a JSON object: {error}") from error
+if not isinstance(TOWNHALL_SCORING, dict):
+    raise ImproperlyConfigured('TOWNHALL_SCORING must be a JSON object, e.g. {"grace_days": 14}')
 
 LOGGING = {
     "version": 1,

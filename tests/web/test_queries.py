@@ -51,13 +51,13 @@ def test_directory_queries_do_not_grow_with_the_rows_shown(member_client, commun
     assert queries_for(member_client, "/members/") == few
 
 
-def test_profile_with_many_identities_and_activities_runs_8_queries(
+def test_profile_with_many_identities_and_activities_runs_10_queries(
     member_client, big_community, django_assert_num_queries
 ):
     person = big_community[0]
     # session, user, the member, identities with sources, per-source counts, timeline, viewer,
-    # the header bell's unread count
-    with django_assert_num_queries(8):
+    # the header bell's unread count; the score, the per-source scores
+    with django_assert_num_queries(10):
         response = member_client.get(f"/members/{person.pk}/")
     assert response.status_code == 200
 

@@ -73,6 +73,33 @@ class Engine:
             as_of=as_of,
         )
 
+    def read_parquet(self, name: str, paths: list[str], schema: pa.Schema) -> ir.Table:
+        """Bind Parquet files (all with `schema`) as one table; no files gives an empty one.
+
+        The files are read where they lie, lazily: DuckDB scans only the columns a
+        query needs, Spark plans a scan over them (a cluster must see the same path).
+        """
+        if not paths:
+            return self.table(name, schema.empty_table())
+        self._counter += 1
+        unique = f"{name}_{self._counter}"
+        if self.name == "spark":
+            session = self.con._session
+            session.read.parquet(*paths).createOrReplaceTempView(unique)
+            return self.con.table(unique)
+        return self.con.read_parquet(paths, table_name=unique)
+
+    def materialize(self, name: str, expr: ir.Table) -> ir.Table:
+        """Compute `expr` once and keep it in the engine (DuckDB: a temporary table,
+        Spark: a cached view), so pipelines that read it repeatedly pay for it once."""
+        self._counter += 1
+        unique = f"{name}_{self._counter}"
+        if self.name == "spark":
+            frame = self.con._session.sql(self.con.compile(expr))
+            frame.cache().createOrReplaceTempView(unique)
+            return self.con.table(unique)
+        return self.con.create_table(unique, expr, temp=True, overwrite=True)
+
     def execute(self, expr: ir.Table) -> pd.DataFrame:
         """Run an expression and return its rows."""
         return self.con.to_pandas(expr)
@@ -83,7 +110,12 @@ def connect(name: str = "duckdb", *, master: str | None = None) -> Engine:
     if name == "duckdb":
         return Engine("duckdb", ibis.duckdb.connect())
     if name == "spark":
-        return Engine("spark", ibis.pyspark.connect(spark_session(master)))
+        session = spark_session(master)  # says clearly when PySpark or Java is missing
+        try:
+            backend = ibis.pyspark
+        except ImportError as error:  # pragma: no cover - depends on the install
+            raise EngineUnavailable(f"Ibis' PySpark backend cannot load: {error}") from error
+        return Engine("spark", backend.connect(session))
     raise ValueError(f"Unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
 
 
@@ -103,8 +135,14 @@ def spark_session(master: str | None = None) -> Any:
             SparkSession.builder.master(master or "local[2]")
             .appName("townhall-analytics")
             .config("spark.ui.enabled", "false")
+            # Spark's own console progress bars would draw over `townhall analyze`'s.
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "4")
+            # Spark's default 1 GB driver cannot broadcast the member-sized sides of
+            # joins at a million members (the graph's edges failed at 1M activities);
+            # it only applies when this call starts the JVM (local mode).
+            .config("spark.driver.memory", "3g")
             # Not the current directory: a checkout must not fill with Spark's tables.
             .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="townhall-spark-"))
             .getOrCreate()

@@ -26,7 +26,7 @@ from townhall.accounts.permissions import (
 from townhall.accounts.services import set_role
 from townhall.core import selectors
 from townhall.core.extensions import profile_sections
-from townhall.core.models import Member, Organization, Role
+from townhall.core.models import Member, MemberChannelScore, MemberScore, Organization, Role
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -109,6 +109,11 @@ def member_profile(request: HttpRequest, member_id: int) -> HttpResponse:
         )
     profile = selectors.member_profile(member)
     viewer = member_for(request.user)
+    # Two small queries: the stored score and per-source scores (written by `townhall analyze`).
+    score = MemberScore.objects.filter(member=profile.member).first()
+    channel_scores = list(
+        MemberChannelScore.objects.filter(member=profile.member).order_by("-score", "source")
+    )
     context: dict[str, Any] = {
         "nav": "members",
         "profile": profile,
@@ -120,6 +125,8 @@ def member_profile(request: HttpRequest, member_id: int) -> HttpResponse:
         "roles": Role.choices,
         "is_viewer": viewer is not None and viewer.pk == profile.member.pk,
         "extra_sections": profile_sections(profile.member, viewer),
+        "score": score,
+        "channel_scores": channel_scores,
     }
     return _render(request, "web/members/profile.html", "web/members/timeline_items.html", context)
 

@@ -20,7 +20,7 @@ Pipeline = Callable[[Tables], ir.Table]
 PIPELINES: dict[str, Pipeline] = {}
 
 # Modules imported by `all_pipelines()`; add a module here when you add one.
-MODULES: list[str] = []
+MODULES: list[str] = ["edges", "scores", "channels", "trends", "health"]
 
 
 def register(name: str) -> Callable[[Pipeline], Pipeline]:

@@ -9,23 +9,44 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from townhall.core.models import Activity, Identity, Member
+from townhall.core.models import Activity, Identity, Member, MemberChannelScore, MemberScore
 
 CHUNK = 2000
 
 
-def member_rows() -> Iterator[dict[str, Any]]:
-    """One dict per active member: id, name, email, organization, roles and identities."""
+def export_members(segment: str = "") -> QuerySet[Member]:
+    """The members an export covers: every active member, or one segment's (by slug)."""
+    members = Member.active.all()
+    if segment:
+        members = members.filter(segment_memberships__segment__slug=segment)
+    return members
+
+
+def member_rows(segment: str = "") -> Iterator[dict[str, Any]]:
+    """One dict per active member (of `segment`, when given): id, name, email,
+    organization, roles, identities, and scores.
+
+    Scores are the last analysis' (`townhall analyze`): score, love, reach, level,
+    is_superuser, trend, and `channels` (score and level on each source); empty without one.
+    """
     identities = Prefetch(
         "identities",
         queryset=Identity.objects.select_related("source").order_by("source__slug", "external_id"),
     )
+    channels = Prefetch("channel_scores", queryset=MemberChannelScore.objects.order_by("source"))
     members = (
-        Member.active.select_related("organization").prefetch_related(identities).order_by("id")
+        export_members(segment)
+        .select_related("organization", "score")
+        .prefetch_related(identities, channels)
+        .order_by("id")
     )
     for member in members.iterator(chunk_size=CHUNK):
+        try:
+            score: MemberScore | None = member.score
+        except MemberScore.DoesNotExist:
+            score = None
         yield {
             "id": member.pk,
             "name": member.display_name,
@@ -43,6 +64,21 @@ def member_rows() -> Iterator[dict[str, Any]]:
                     "name": identity.name,
                 }
                 for identity in member.identities.all()
+            ],
+            "score": round(score.score, 2) if score else None,
+            "love": round(score.love, 2) if score else None,
+            "reach": round(score.reach, 2) if score else None,
+            "level": score.level if score else "",
+            "is_superuser": score.is_superuser if score else False,
+            "trend": score.trend if score else "",
+            "channels": [
+                {
+                    "source": channel.source,
+                    "score": round(channel.score, 2),
+                    "level": channel.level,
+                    "is_superuser": channel.is_superuser,
+                }
+                for channel in member.channel_scores.all()
             ],
         }
 

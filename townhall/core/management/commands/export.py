@@ -1,4 +1,4 @@
-"""`townhall export members|activities --format jsonl|csv [--output FILE]`."""
+"""`townhall export members|activities --format jsonl|csv [--output FILE] [--segment SLUG]`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import msgspec
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from townhall.core.cli.progress import err_console, progress_bar
-from townhall.core.models import Activity, Member
-from townhall.core.services.export import activity_rows, member_rows
+from townhall.core.models import Activity, Segment
+from townhall.core.services.export import activity_rows, export_members, member_rows
 
 MEMBER_CSV_COLUMNS = [
     "id",
@@ -25,6 +25,13 @@ MEMBER_CSV_COLUMNS = [
     "is_employee",
     "is_bot",
     "identities",
+    "score",
+    "love",
+    "reach",
+    "level",
+    "is_superuser",
+    "trend",
+    "channel_levels",
 ]
 
 
@@ -37,13 +44,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output", "-o", type=Path, help="File to write (default: standard output)."
         )
+        parser.add_argument(
+            "--segment", default="", help="Members only: just this segment's (its slug)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         what, fmt = options["what"], options["format"]
         if what == "activities" and fmt == "csv":
             raise CommandError("activities export as jsonl only (the import format)")
-        rows = member_rows() if what == "members" else activity_rows()
-        total = (Member.active if what == "members" else Activity.objects).count()
+        segment = options["segment"]
+        if segment and what != "members":
+            raise CommandError("--segment applies to members only")
+        if segment and not Segment.objects.filter(slug=segment).exists():
+            raise CommandError(f"No segment {segment!r}; see /analytics/segments/ for the slugs")
+        rows = member_rows(segment) if what == "members" else activity_rows()
+        total = (export_members(segment) if what == "members" else Activity.objects.all()).count()
         output: Path | None = options["output"]
         quiet = output is None or options["verbosity"] == 0
         # The command's own stdout (not sys.stdout) so call_command(stdout=...) captures it.
@@ -78,7 +93,12 @@ class Command(BaseCommand):
                 identities = "; ".join(
                     f"{i['source']}:{i['username'] or i['external_id']}" for i in row["identities"]
                 )
-                writer.writerow({**row, "identities": identities})
+                # Per-source levels in one cell: "github:Champion; slack:Participant".
+                channel_levels = "; ".join(f"{c['source']}:{c['level']}" for c in row["channels"])
+                fields = {k: v for k, v in row.items() if k != "channels"}
+                writer.writerow(
+                    {**fields, "identities": identities, "channel_levels": channel_levels}
+                )
             else:
                 handle.write(encoder.encode(row).decode())
                 handle.write("\n")
