@@ -233,7 +233,12 @@ CREDENTIALS_KEY = env("CREDENTIALS_KEY")
 EMPLOYEE_DOMAINS = [d.lower() for d in env_list("EMPLOYEE_DOMAINS")]
 
 # Commands `townhall demo` runs after seeding, in order (apps core cannot import).
-DEMO_FOLLOW_UPS: list[list[str]] = [["identity", "resolve"], ["community", "seed-demo"]]
+DEMO_FOLLOW_UPS: list[list[str]] = [
+    ["identity", "resolve"],
+    ["community", "seed-demo"],
+    ["analyze", "--quiet"],
+    ["roi", "demo"],
+]
 
 # --- community space -------------------------------------------------------------------
 # A member who opened a suggested question from the new-question form and posted nothing

@@ -11,9 +11,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from rich.console import Console
 
+from townhall.crm.models import Account
 from townhall.roi.holdout import assign, create_campaign, evaluate, invite_list
 from townhall.roi.models import HoldoutCampaign
 from townhall.roi.report import build_report, export_html, export_pdf, save_report
+from townhall.roi.synthetic import seed_crm
 
 
 class Command(BaseCommand):
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         report.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples")
         report.add_argument("--html", type=Path, help="also write a self-contained HTML file")
         report.add_argument("--pdf", type=Path, help="also write a PDF (headless Chromium)")
+        demo = sub.add_parser(
+            "demo", help="seed a synthetic CRM with known effects and report on it"
+        )
+        demo.add_argument("--accounts", type=int, default=200)
+        demo.add_argument("--bootstrap", type=int, default=50)
         holdout = sub.add_parser("holdout", help="hold back a random share of invitations")
         steps = holdout.add_subparsers(dest="step", required=True)
         create = steps.add_parser("create")
@@ -66,6 +73,18 @@ class Command(BaseCommand):
             if options["pdf"] and html_path:
                 export_pdf(html_path, options["pdf"])
                 console.print(f"Wrote {options['pdf']}")
+            return
+        if options["action"] == "demo":
+            if Account.objects.filter(system="demo").exists():
+                console.print("The demo CRM is already there.")
+                return
+            truth = seed_crm(options["accounts"], seed=11, system="demo")
+            report = build_report(n_bootstrap=options["bootstrap"])
+            save_report(report)
+            console.print(
+                f"Demo CRM: {options['accounts']} accounts ({truth.join_share:.0%} in the community); "
+                "ROI report stored, see /roi/."
+            )
             return
         step = options["step"]
         if step == "create":
