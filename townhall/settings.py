@@ -145,6 +145,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Signed-out visitors' topic and board pages are cached this long at most (0: never);
+# the verbs invalidate them exactly when content changes (townhall/community/pagecache.py).
+COMMUNITY_PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "300"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

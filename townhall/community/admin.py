@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from townhall.community.models import Board, Tag, Topic
+from townhall.community.pagecache import content_changed
 
 
 @admin.register(Board)
@@ -18,6 +19,11 @@ class BoardAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["group"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        # Signed-out visitors' cached pages show the board's name, description, sub-boards.
+        content_changed(boards=[obj])
 
 
 @admin.register(Tag)

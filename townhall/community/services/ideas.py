@@ -13,6 +13,7 @@ from townhall.community.models import (
     TopicKind,
     Vote,
 )
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_set_idea_status
 from townhall.community.selectors import can_see_topic
 from townhall.community.services._common import active_member, notify, record, require_visible
@@ -49,6 +50,7 @@ def vote(topic: Topic, *, by: Member) -> Topic:
     Topic.objects.filter(pk=topic.pk).update(vote_count=F("vote_count") + 1)
     topic.refresh_from_db(fields=["vote_count"])
     record(by, "vote", f"vote:{topic.pk}:{by.pk}", topic, target=topic.author)
+    topic_changed(topic)
     return topic
 
 
@@ -62,6 +64,7 @@ def unvote(topic: Topic, *, by: Member) -> Topic:
     if deleted:
         Topic.objects.filter(pk=topic.pk).update(vote_count=F("vote_count") - 1)
         topic.refresh_from_db(fields=["vote_count"])
+        topic_changed(topic)
     return topic
 
 
@@ -136,4 +139,7 @@ def set_idea_status(
     )
     for person in {topic.author.pk: topic.author, **{v.pk: v for v in voters}}.values():
         notify(person, NotificationVerb.IDEA_STATUS, topic, actor=by, reply=note)
+    topic_changed(topic)
+    if original is not None:
+        topic_changed(original)
     return topic

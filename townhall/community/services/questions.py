@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.community.models import NotificationVerb, Reply, Topic, TopicKind
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_accept_solution
 from townhall.community.services._common import active_member, notify, record, require_visible
 from townhall.core.models import Member
@@ -56,6 +57,7 @@ def accept_solution(topic: Topic, reply: Reply, *, by: Member) -> Topic:
         properties={"reply": reply.pk},
     )
     notify(reply.author, NotificationVerb.SOLUTION, topic, actor=by, reply=reply)
+    topic_changed(topic)
     return topic
 
 
@@ -71,4 +73,5 @@ def unaccept_solution(topic: Topic, *, by: Member) -> Topic:
     topic.solved_at = None
     topic.time_to_solution = None
     topic.save(update_fields=["solution", "solved_at", "time_to_solution"])
+    topic_changed(topic)
     return topic

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from townhall.community.models import NotificationVerb, Reply, ReplyRevision, Topic
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_edit_reply, can_mark_official, is_team
 from townhall.community.services._common import (
     active_member,
@@ -83,6 +84,7 @@ def create_reply(
     if not official_comment:
         notify(topic.author, NotificationVerb.REPLY, topic, actor=by, reply=reply)
     notify_mentions(mentioned, topic, actor=by, reply=reply)
+    topic_changed(topic)
     return reply
 
 
@@ -106,6 +108,7 @@ def edit_reply(reply: Reply, *, body: str, by: Member) -> Reply:
     reply.body, reply.body_html, reply.edited_at = body, html, timezone.now()
     reply.save(update_fields=["body", "body_html", "edited_at"])
     notify_mentions(mentioned, reply.topic, actor=reply.author, reply=reply)
+    topic_changed(reply.topic, listing=False)
     return reply
 
 
@@ -126,6 +129,7 @@ def mark_official_response(reply: Reply, *, by: Member) -> Topic:
     topic.save(update_fields=["official_reply"])
     record(by, "official_response", f"official:{topic.pk}:{reply.pk}", topic, target=topic.author)
     notify(topic.author, NotificationVerb.OFFICIAL, topic, actor=by, reply=reply)
+    topic_changed(topic, listing=False)
     return topic
 
 
@@ -139,4 +143,5 @@ def clear_official_response(topic: Topic, *, by: Member) -> Topic:
     topic = _locked_topic(topic)
     topic.official_reply = None
     topic.save(update_fields=["official_reply"])
+    topic_changed(topic, listing=False)
     return topic

@@ -17,6 +17,7 @@ from townhall.community.models import (
     Topic,
     TopicKind,
 )
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_start
 from townhall.community.selectors import visible_boards
 from townhall.community.services._common import (
@@ -105,4 +106,5 @@ def create_topic(
         properties={"kind": kind.value},
     )
     notify_mentions(mentioned, topic, actor=by, reply=None)
+    topic_changed(topic)
     return topic

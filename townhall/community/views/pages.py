@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.accounts.permissions import member_for
-from townhall.community import selectors, services
+from townhall.community import pagecache, selectors, services
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
 from townhall.community.models import IdeaStatus, TopicKind, duration_text
 from townhall.community.permissions import (
@@ -67,18 +67,26 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         if request.GET.get("status") in IdeaStatus.values
         else "",
     )
-    page = selectors.board_topics(board, viewer, filters, request.GET.get("page"))
-    context = _chrome(
-        viewer,
-        board=board,
-        page=page,
-        filters=filters,
-        kinds=board.allowed_kind_choices,
-        statuses=IdeaStatus.choices,
-        tags=selectors.board_tags(board),
-        children=list(selectors.visible_boards(viewer).filter(parent=board)),
-    )
-    return render(request, "community/board.html", context)
+
+    def render_page() -> HttpResponse:
+        page = selectors.board_topics(board, viewer, filters, request.GET.get("page"))
+        context = _chrome(
+            viewer,
+            board=board,
+            page=page,
+            filters=filters,
+            kinds=board.allowed_kind_choices,
+            statuses=IdeaStatus.choices,
+            tags=selectors.board_tags(board),
+            children=list(selectors.visible_boards(viewer).filter(parent=board)),
+        )
+        return render(request, "community/board.html", context)
+
+    parent_version = board.parent.cache_version if board.parent else ""
+    # The page shows the board, its sub-boards' topics and its parent's name: a change to
+    # any of them bumps this board's or the parent's version.
+    key = ("board", board.pk, board.cache_version, parent_version, filters, request.GET.get("page"))
+    return pagecache.anonymous_page(request, key, render_page)
 
 
 @require_GET
@@ -87,6 +95,18 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     under it, then every reply, and the reply form."""
     viewer = member_for(request.user)
     topic = topic_or_404(topic_id, viewer)
+    board = topic.board
+    key = (
+        "topic",
+        topic.pk,
+        topic.cache_version,
+        board.cache_version,
+        board.parent.cache_version if board.parent else "",
+    )
+    return pagecache.anonymous_page(request, key, lambda: _render_topic(request, topic, viewer))
+
+
+def _render_topic(request: HttpRequest, topic: Any, viewer: Any) -> HttpResponse:
     data = selectors.topic_page(topic, viewer)
     team = is_team(viewer)
     context = _chrome(
