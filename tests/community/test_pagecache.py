@@ -122,8 +122,7 @@ def test_a_visitor_with_a_flash_message_gets_a_fresh_page_that_is_not_stored(
     person = make_person()
     login(client, person)
     client.post("/accounts/logout/")  # leaves "You have signed out." for the next page
-    html, state = visit(client, url)
-    assert state == ""
+    assert visit(client, url)[1] == ""
     assert visit(Client(), url)[1] == "miss"
 
 
