@@ -124,7 +124,13 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'townhall.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Seconds a worker keeps its database connection (0: one per request); behind gunicorn
+# with threads, 60 saves a PostgreSQL connection set-up (several ms) on every request.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0"))
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run while an import writes; IMMEDIATE avoids lock upgrades

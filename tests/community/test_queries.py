@@ -22,14 +22,17 @@ def busy_topic(question, make_person, employee, asker):
     return question
 
 
-def test_topic_page_with_200_replies_signed_out_runs_3_queries(
+def test_topic_page_with_200_replies_signed_out_runs_4_queries_then_1_from_the_cache(
     client, busy_topic, django_assert_num_queries
 ):
-    # the topic (board visibility as a subquery, author, board), its tags, the replies
-    # with their authors
-    with django_assert_num_queries(3):
+    # the page-cache versions (topic and boards, visibility as a subquery); on a miss, the
+    # topic (author, board), its tags, the replies with their authors
+    with django_assert_num_queries(4):
         response = client.get(f"/community/t/{busy_topic.pk}/")
     assert response.content.decode().count('class="reply') >= 200
+    with django_assert_num_queries(1):
+        cached = client.get(f"/community/t/{busy_topic.pk}/")
+    assert cached.content == response.content
 
 
 def test_topic_page_with_200_replies_signed_in_runs_8_queries(

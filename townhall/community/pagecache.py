@@ -65,7 +65,8 @@ def topic_changed(topic: Topic, *, listing: bool = True) -> None:
     content_changed(topics=[topic], boards=[topic.board_id] if listing else [])
 
 
-def _cacheable(request: HttpRequest) -> bool:
+def cacheable(request: HttpRequest) -> bool:
+    """True when this request may get (and fill) the signed-out page cache."""
     if settings.COMMUNITY_PAGE_CACHE_SECONDS <= 0 or request.method not in {"GET", "HEAD"}:
         return False
     if request.user.is_authenticated or request.headers.get("HX-Request"):
@@ -97,7 +98,7 @@ def anonymous_page(
     `key_parts` must name everything the page depends on that can change: the versions
     of the topic and boards shown, and the query parameters the view reads.
     """
-    if not _cacheable(request):
+    if not cacheable(request):
         response = render()
         patch_vary_headers(response, ["Cookie"])
         return response

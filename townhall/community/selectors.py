@@ -161,6 +161,18 @@ def topic_for(topic_id: int, viewer: Member | None) -> Topic:
     )
 
 
+def topic_versions(topic_id: int, viewer: Member | None) -> tuple[int, int, int | None]:
+    """The page-cache versions of a topic, its board and the board's parent, if `viewer`
+    may read the topic (one query); Topic.DoesNotExist otherwise."""
+    row = (
+        visible_topics(viewer)
+        .filter(pk=topic_id)
+        .values_list("cache_version", "board__cache_version", "board__parent__cache_version")
+        .get()
+    )
+    return row[0], row[1], row[2]
+
+
 @dataclass
 class TopicPage:
     topic: Topic

@@ -10,14 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.accounts.permissions import member_for
 from townhall.community import pagecache, selectors, services
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
-from townhall.community.models import IdeaStatus, TopicKind, duration_text
+from townhall.community.models import IdeaStatus, Topic, TopicKind, duration_text
 from townhall.community.permissions import (
     can_accept_solution,
     can_edit_article,
@@ -94,16 +94,19 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     """A topic: its status above the fold, the solution and official response pinned
     under it, then every reply, and the reply form."""
     viewer = member_for(request.user)
-    topic = topic_or_404(topic_id, viewer)
-    board = topic.board
-    key = (
-        "topic",
-        topic.pk,
-        topic.cache_version,
-        board.cache_version,
-        board.parent.cache_version if board.parent else "",
-    )
-    return pagecache.anonymous_page(request, key, lambda: _render_topic(request, topic, viewer))
+    if viewer is None and pagecache.cacheable(request):
+        # One small query decides between the cached page and a render: the versions of
+        # the topic and its boards, if a signed-out visitor may read the topic.
+        try:
+            versions = selectors.topic_versions(topic_id, None)
+        except Topic.DoesNotExist:
+            raise Http404("No such topic.") from None
+        return pagecache.anonymous_page(
+            request,
+            ("topic", topic_id, *versions),
+            lambda: _render_topic(request, topic_or_404(topic_id, None), None),
+        )
+    return _render_topic(request, topic_or_404(topic_id, viewer), viewer)
 
 
 def _render_topic(request: HttpRequest, topic: Any, viewer: Any) -> HttpResponse:
