@@ -21,14 +21,20 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from townhall.accounts.api_auth import ApiAuth
+from townhall.community import api as community_api
 from townhall.connectors import api as connectors_api
 from townhall.core import api as core_api
 
 # (URL prefix, the app's api module), in the order the docs list them.
-APP_APIS: list[tuple[str, ModuleType]] = [("", core_api), ("", connectors_api)]
+APP_APIS: list[tuple[str, ModuleType]] = [
+    ("", core_api),
+    ("", connectors_api),
+    ("", community_api),
+]
 
 DESCRIPTION = """\
-The Townhall API: members, their identities and the activity stream.
+The Townhall API: members, their identities and the activity stream; the community's
+boards, topics and replies.
 
 Authenticate with a personal token (create one at `/account/tokens/` or with
 `townhall token create`): `Authorization: Bearer th_…`. Read endpoints take a read or

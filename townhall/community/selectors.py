@@ -133,10 +133,14 @@ def board_topics(
     board: Board, viewer: Member | None, filters: TopicFilters, page: str | int | None
 ) -> Page:
     """The board's topics and its visible sub-boards' topics, latest activity first."""
+    return Paginator(board_topic_list(board, viewer, filters), TOPICS_PER_PAGE).get_page(page)
+
+
+def board_topic_list(board: Board, viewer: Member | None, filters: TopicFilters) -> QuerySet[Topic]:
+    """The board's and its visible sub-boards' topics, filtered, latest activity first."""
     boards = visible_boards(viewer).filter(Q(pk=board.pk) | Q(parent=board)).values("pk")
     topics = filter_topics(Topic.objects.filter(board__in=boards), filters)
-    topics = _list_columns(topics).order_by("-last_activity_at", "-id")
-    return Paginator(topics, TOPICS_PER_PAGE).get_page(page)
+    return _list_columns(topics).order_by("-last_activity_at", "-id")
 
 
 def board_tags(board: Board) -> list[Tag]:
