@@ -114,3 +114,21 @@ def test_the_api_hides_the_board_and_its_topics_from_an_outsider(client, secret,
 def test_signed_out_visitors_cannot_reach_the_secret_topic_even_through_the_cache(client, secret):
     assert client.get(secret.get_absolute_url()).status_code == 404
     assert client.get(secret.get_absolute_url()).status_code == 404
+
+
+def test_an_oversized_reply_or_title_is_refused_with_a_message_that_says_the_limit(
+    client, question, answerer, board
+):
+    login(client, answerer)
+    response = client.post(
+        reverse("community:reply", kwargs={"topic_id": question.pk}),
+        {"body": "x" * 50_001},
+        follow=True,
+    )
+    assert "at most 50000 characters (it has 50001)" in response.content.decode()
+    response = client.post(
+        f"/community/b/{board.slug}/new/", {"kind": "question", "title": "t" * 201, "body": ""}
+    )
+    assert "at most 200 characters (it has 201)" in response.content.decode()
+    question.refresh_from_db()
+    assert question.reply_count == 0
