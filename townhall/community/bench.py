@@ -249,8 +249,12 @@ def drive(
 
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
-    start = threading.Barrier(clients + 1)
     stop_at = [0.0]
+
+    def begin() -> None:  # runs once, before any thread is released
+        stop_at[0] = time.perf_counter() + seconds
+
+    start = threading.Barrier(clients + 1, action=begin)
 
     def client(index: int) -> None:
         with httpx.Client(base_url=base, cookies=cookies, timeout=30.0) as http:
@@ -273,8 +277,7 @@ def drive(
     for thread in threads:
         thread.start()
     start.wait()
-    began = time.perf_counter()
-    stop_at[0] = began + seconds
+    began = stop_at[0] - seconds
     while any(thread.is_alive() for thread in threads):
         time.sleep(0.2)
         advance(min(time.perf_counter() - began, seconds))
