@@ -65,3 +65,12 @@ def make_member(db: None, make_record: Callable[..., ActivityRecord]) -> Callabl
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: ids are reused after a test's rollback, so a
+    page cached by one test (community/pagecache.py) could otherwise answer in another."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -132,7 +132,13 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'townhall.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Seconds a worker keeps its database connection (0: one per request); behind gunicorn
+# with threads, 60 saves a PostgreSQL connection set-up (several ms) on every request.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0"))
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run while an import writes; IMMEDIATE avoids lock upgrades
@@ -153,6 +159,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Signed-out visitors' topic and board pages are cached this long at most (0: never);
+# the verbs invalidate them exactly when content changes (townhall/community/pagecache.py).
+COMMUNITY_PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "300"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

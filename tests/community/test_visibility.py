@@ -126,7 +126,9 @@ def test_notifications_about_a_board_one_can_no_longer_read_disappear(boards, ma
     assert selectors.unread_count(person) == 0
 
 
-def test_activities_on_restricted_boards_carry_no_title_for_profile_timelines(boards, employee):
+def test_activities_on_restricted_boards_carry_no_channel_title_or_body_for_timelines(
+    boards, employee
+):
     from townhall.core.models import Activity
 
     topic = services.create_topic(
@@ -134,4 +136,9 @@ def test_activities_on_restricted_boards_carry_no_title_for_profile_timelines(bo
     )
     activity = Activity.objects.get(external_id=f"topic:{topic.pk}")
     assert activity.title == "" and activity.body == "" and activity.url == ""
-    assert activity.channel == boards["employees"].slug
+    assert activity.channel == ""
+    assert activity.properties == {
+        "board": boards["employees"].slug,
+        "restricted": True,
+        "kind": "discussion",
+    }

@@ -22,18 +22,25 @@ from ninja.responses import NinjaJSONEncoder
 
 from townhall.accounts.api_auth import ApiAuth
 from townhall.analytics import api_graph, api_scores, api_segments
+from townhall.community import api as community_api
 from townhall.connectors import api as connectors_api
 from townhall.core import api as core_api
 from townhall.roi import api as roi_api
 
 # (URL prefix, the app's api module), in the order the docs list them.
-APP_APIS: list[tuple[str, ModuleType]] = [("", core_api), ("", connectors_api), ("", roi_api)]
+APP_APIS: list[tuple[str, ModuleType]] = [
+    ("", core_api),
+    ("", connectors_api),
+    ("", community_api),
+    ("", roi_api),
+]
 APP_APIS.append(("", api_graph))
 APP_APIS.append(("", api_scores))
 APP_APIS.append(("", api_segments))
 
 DESCRIPTION = """\
-The Townhall API: members, their identities and the activity stream.
+The Townhall API: members, their identities and the activity stream; the community's
+boards, topics and replies.
 
 Authenticate with a personal token (create one at `/account/tokens/` or with
 `townhall token create`): `Authorization: Bearer th_…`. Read endpoints take a read or

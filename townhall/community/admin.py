@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 
 from townhall.accounts.permissions import member_for
 from townhall.community.models import Board, Mvp, ReputationEvent, Tag, Topic
+from townhall.community.pagecache import content_changed
 from townhall.community.services.badges import grant_mvp, revoke_mvp
 
 
@@ -21,6 +22,11 @@ class BoardAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["group"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        # Signed-out visitors' cached pages show the board's name, description, sub-boards.
+        content_changed(boards=[obj])
 
 
 @admin.register(Tag)

@@ -119,6 +119,8 @@ class Board(models.Model):
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by the verbs whenever the board's page changes (see community/pagecache.py).
+    cache_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["position", "name"]
@@ -208,6 +210,8 @@ class Topic(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
     )
+    # Bumped by the verbs whenever the topic's page changes (see community/pagecache.py).
+    cache_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]

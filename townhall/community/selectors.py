@@ -202,12 +202,17 @@ def board_topics(
 ) -> Page:
     """The board's topics and its visible sub-boards' topics: pinned ones first, then
     latest activity first."""
+    return Paginator(board_topic_list(board, viewer, filters), TOPICS_PER_PAGE).get_page(page)
+
+
+def board_topic_list(board: Board, viewer: Member | None, filters: TopicFilters) -> QuerySet[Topic]:
+    """The board's and its visible sub-boards' published topics, filtered: pinned ones
+    first, then latest activity first."""
     boards = visible_boards(viewer).filter(Q(pk=board.pk) | Q(parent=board)).values("pk")
-    topics = Topic.objects.filter(published_to(viewer), board__in=boards)
-    topics = _list_columns(filter_topics(topics, filters)).order_by(
+    topics = filter_topics(Topic.objects.filter(published_to(viewer), board__in=boards), filters)
+    return _list_columns(topics).order_by(
         F("pinned_at").desc(nulls_last=True), "-last_activity_at", "-id"
     )
-    return Paginator(topics, TOPICS_PER_PAGE).get_page(page)
 
 
 def board_tags(board: Board) -> list[Tag]:
@@ -231,6 +236,18 @@ def topic_for(topic_id: int, viewer: Member | None) -> Topic:
         .annotate(followed=_follows(viewer, "topic"), author_mvp=_is_mvp("author_id"))
         .get(pk=topic_id)
     )
+
+
+def topic_versions(topic_id: int, viewer: Member | None) -> tuple[int, int, int | None]:
+    """The page-cache versions of a topic, its board and the board's parent, if `viewer`
+    may read the topic (one query); Topic.DoesNotExist otherwise."""
+    row = (
+        visible_topics(viewer)
+        .filter(pk=topic_id)
+        .values_list("cache_version", "board__cache_version", "board__parent__cache_version")
+        .get()
+    )
+    return row[0], row[1], row[2]
 
 
 @dataclass

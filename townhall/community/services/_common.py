@@ -150,23 +150,31 @@ def record(
     body: str = "",
     **extra: Any,
 ) -> None:
-    """Record a member's action on `topic` in the activity stream (channel = board slug).
+    """Record a member's action on `topic` in the activity stream.
 
-    Member profiles show activity titles to every signed-in member, so actions on a
-    board not every signed-in member can read carry no title, body or link.
+    Member profiles show an activity's channel, title and body to every signed-in
+    member, so an action on a board not every signed-in member can read (group,
+    employees, or under such a parent) is recorded with none of them — no channel,
+    title, body or link — and `properties` carry `{"board": <slug>, "restricted": true}`
+    for the team's analytics (the API that shows properties is for community managers).
+    On open boards the channel is the board slug.
     """
     is_open = board_is_open(topic.board)
+    properties = dict(extra.pop("properties", None) or {})
+    if not is_open:
+        properties.update(board=topic.board.slug, restricted=True)
     record_activity(
         member,
         kind,
         external_id,
         source=SOURCE,
-        channel=topic.board.slug,
+        channel=topic.board.slug if is_open else "",
         title=topic.title if is_open else "",
         url=topic.get_absolute_url() if is_open else "",
         body=body[:300] if is_open else "",
         conversation_id=f"topic:{topic.pk}",
         target_member=target if target is not None and target.pk != member.pk else None,
+        properties=properties or None,
         **extra,
     )
 

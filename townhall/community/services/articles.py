@@ -14,6 +14,7 @@ from townhall.community.models import (
     Topic,
     TopicKind,
 )
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_edit_article, is_team
 from townhall.community.selectors import visible_boards
 from townhall.community.services._common import (
@@ -56,6 +57,7 @@ def edit_article(topic: Topic, *, title: str, body: str, by: Member) -> ArticleR
     topic.updated_at = topic.last_activity_at = revision.created_at
     topic.save(update_fields=["title", "body", "body_html", "updated_at", "last_activity_at"])
     record(by, "article_revision", f"article_revision:{revision.pk}", topic, target=topic.author)
+    topic_changed(topic)
     return revision
 
 
@@ -90,6 +92,7 @@ def rate_article(topic: Topic, *, helpful: bool, by: Member) -> Topic:
         properties={"helpful": helpful},
     )
     sync_reputation([topic.pk])
+    topic_changed(topic, listing=False)
     return topic
 
 
@@ -135,4 +138,5 @@ def promote_to_article(question: Topic, *, by: Member, board: Board | None = Non
     )
     article.promoted_from = question
     article.save(update_fields=["promoted_from"])
+    topic_changed(question, listing=False)  # its page links to the article now
     return article

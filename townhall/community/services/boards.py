@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from townhall.community.models import ALL_KINDS, Board, Visibility
+from townhall.community.pagecache import content_changed
 from townhall.community.services._common import active_member
 from townhall.core.models import Member, Role
 from townhall.groups.models import Group
@@ -47,4 +48,5 @@ def create_board(
         raise ValidationError(f"A board with the address {board.slug!r} already exists.")
     board.full_clean()
     board.save()
+    content_changed(boards=[board])  # the parent's page lists its sub-boards
     return board

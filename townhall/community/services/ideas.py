@@ -13,6 +13,7 @@ from townhall.community.models import (
     TopicKind,
     Vote,
 )
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_set_idea_status
 from townhall.community.selectors import can_see_topic
 from townhall.community.services._common import active_member, notify, record, require_visible
@@ -55,6 +56,7 @@ def vote(topic: Topic, *, by: Member) -> Topic:
     topic.refresh_from_db(fields=["vote_count"])
     record(by, "vote", f"vote:{topic.pk}:{by.pk}", topic, target=topic.author)
     sync_reputation([topic.pk])
+    topic_changed(topic)
     return topic
 
 
@@ -69,6 +71,7 @@ def unvote(topic: Topic, *, by: Member) -> Topic:
         Topic.objects.filter(pk=topic.pk).update(vote_count=F("vote_count") - 1)
         topic.refresh_from_db(fields=["vote_count"])
         sync_reputation([topic.pk])
+        topic_changed(topic)
     return topic
 
 
@@ -147,4 +150,7 @@ def set_idea_status(
     notify_topic_followers(note, actor=by, exclude=list(told))
     # Shipping earns the author points; moved votes follow the original idea.
     sync_reputation([topic.pk] + ([original.pk] if original is not None else []))
+    topic_changed(topic)
+    if original is not None:
+        topic_changed(original)
     return topic

@@ -18,6 +18,7 @@ from django.utils import timezone
 from townhall.accounts.services import record_audit
 from townhall.community.models import ModerationState, NotificationVerb, Reply, Topic
 from townhall.community.models_moderation import FLAG_TEXT_MAX, Flag, FlagOutcome, FlagReason
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_moderate
 from townhall.community.services._common import (
     active_member,
@@ -143,6 +144,7 @@ def _set_state(
             actor=by,
             reply=content if isinstance(content, Reply) else None,
         )
+    topic_changed(topic)  # shown or taken down: the page and the board's counts change
     outcome = FlagOutcome.DISMISSED if state == ModerationState.VISIBLE else FlagOutcome.UPHELD
     resolved = _resolve_flags(content, outcome, by)
     kind, pk = target_of(content)

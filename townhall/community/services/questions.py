@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.community.models import NotificationVerb, Reply, Topic, TopicKind
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_accept_solution
 from townhall.community.services._common import active_member, notify, record, require_visible
 from townhall.community.services.reputation import sync_reputation
@@ -60,6 +61,7 @@ def accept_solution(topic: Topic, reply: Reply, *, by: Member) -> Topic:
     )
     notify(reply.author, NotificationVerb.SOLUTION, topic, actor=by, reply=reply)
     sync_reputation([topic.pk])  # a replaced solution's points go back
+    topic_changed(topic)
     return topic
 
 
@@ -76,4 +78,5 @@ def unaccept_solution(topic: Topic, *, by: Member) -> Topic:
     topic.time_to_solution = None
     topic.save(update_fields=["solution", "solved_at", "time_to_solution"])
     sync_reputation([topic.pk])
+    topic_changed(topic)
     return topic

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from townhall.community.models import Like, Reply, Topic
+from townhall.community.pagecache import topic_changed
 from townhall.community.services._common import (
     active_member,
     record,
@@ -56,6 +57,8 @@ def like(content: Topic | Reply, *, by: Member) -> int:
     model.objects.filter(pk=item.pk).update(like_count=F("like_count") + 1)  # type: ignore[attr-defined]
     record(by, "like", f"like:{key}:{by.pk}", topic, target=author)
     sync_reputation([topic.pk])
+    # A topic's likes show in its board's list; a reply's only on the topic page.
+    topic_changed(topic, listing=model is Topic)
     return model.objects.get(pk=item.pk).like_count  # type: ignore[attr-defined]
 
 
@@ -71,4 +74,5 @@ def unlike(content: Topic | Reply, *, by: Member) -> int:
     if deleted:
         model.objects.filter(pk=item.pk).update(like_count=F("like_count") - 1)  # type: ignore[attr-defined]
         sync_reputation([topic.pk])
+        topic_changed(topic, listing=model is Topic)
     return model.objects.get(pk=item.pk).like_count  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from townhall.community.models import (
     ReplyRevision,
     Topic,
 )
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import (
     can_edit_reply,
     can_mark_official,
@@ -141,6 +142,7 @@ def publish_reply(
     if not reply.is_official_comment:  # status notes tell followers in set_idea_status
         told = [topic.author_id, *(m.pk for m in mentioned.values())]
         notify_topic_followers(reply, actor=by, exclude=told)
+    topic_changed(topic)
 
 
 @transaction.atomic
@@ -164,6 +166,7 @@ def edit_reply(reply: Reply, *, body: str, by: Member) -> Reply:
     reply.body, reply.body_html, reply.edited_at = body, html, timezone.now()
     reply.save(update_fields=["body", "body_html", "edited_at"])
     notify_mentions(mentioned, reply.topic, actor=reply.author, reply=reply)
+    topic_changed(reply.topic, listing=False)
     return reply
 
 
@@ -186,6 +189,7 @@ def mark_official_response(reply: Reply, *, by: Member) -> Topic:
     topic.save(update_fields=["official_reply"])
     record(by, "official_response", f"official:{topic.pk}:{reply.pk}", topic, target=topic.author)
     notify(topic.author, NotificationVerb.OFFICIAL, topic, actor=by, reply=reply)
+    topic_changed(topic, listing=False)
     return topic
 
 
@@ -199,4 +203,5 @@ def clear_official_response(topic: Topic, *, by: Member) -> Topic:
     topic = _locked_topic(topic)
     topic.official_reply = None
     topic.save(update_fields=["official_reply"])
+    topic_changed(topic, listing=False)
     return topic

@@ -26,6 +26,7 @@ from townhall.community.models import (
     Reply,
     Topic,
 )
+from townhall.community.pagecache import content_changed, topic_changed
 from townhall.community.selectors import visible_boards
 from townhall.community.services._common import (
     active_member,
@@ -54,6 +55,8 @@ def _topic(topic: Topic, by: Member) -> tuple[Member, Topic]:
 
 
 def _audit(by: Member, verb: str, topic: Topic, reason: str, **data: object) -> AuditEvent:
+    # Every topic moderation changes the topic's page and its board's list.
+    topic_changed(topic)
     return record_audit(
         by, verb, "community.topic", topic.pk, reason=reason, data=audit_data(topic, **data)
     )
@@ -128,6 +131,7 @@ def move_topic(topic: Topic, board: Board, *, by: Member, reason: str = "") -> T
     before = topic.board
     topic.board = board
     topic.save(update_fields=["board"])
+    content_changed(boards=[before])  # the old board's list loses it
     event = _audit(by, "move", topic, reason, **{"from": before.slug, "to": board.slug})
     _activity(by, "topic_moved", event, topic)
     return topic
@@ -195,5 +199,6 @@ def merge_topic(source: Topic, target: Topic, *, by: Member, reason: str = "") -
         replies_moved=moved,
         opening_reply=opening.pk,
     )
+    topic_changed(target)  # it gained the source's replies
     _activity(by, "topic_merged", event, target)
     return target

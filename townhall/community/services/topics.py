@@ -18,6 +18,7 @@ from townhall.community.models import (
     Topic,
     TopicKind,
 )
+from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_start
 from townhall.community.selectors import visible_boards
 from townhall.community.services._common import (
@@ -148,3 +149,4 @@ def publish_topic(topic: Topic, *, mentioned: dict[str, Member] | None = None) -
     notify_board_and_tag_followers(topic, actor=by, exclude=[m.pk for m in mentioned.values()])
     if topic.kind == TopicKind.ARTICLE:
         check_badges(by, ["articles"], topic=topic)
+    topic_changed(topic)

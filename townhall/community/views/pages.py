@@ -10,15 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.accounts.permissions import member_for
-from townhall.community import selectors, selectors_moderation, services
+from townhall.community import pagecache, selectors, selectors_moderation, services
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
 from townhall.community.forms_moderation import FlagForm
-from townhall.community.models import IdeaStatus, Subscription, TopicKind, duration_text
+from townhall.community.models import IdeaStatus, Subscription, Topic, TopicKind, duration_text
 from townhall.community.permissions import (
     can_accept_solution,
     can_edit_article,
@@ -77,23 +77,33 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         if request.GET.get("status") in IdeaStatus.values
         else "",
     )
-    page = selectors.board_topics(board, viewer, filters, request.GET.get("page"))
-    tags = selectors.board_tags(board)
-    tag_followed = None  # only asked when filtering by a tag of this board
-    if viewer is not None and any(tag.slug == filters.tag for tag in tags):
-        tag_followed = Subscription.objects.filter(member=viewer, tag__slug=filters.tag).exists()
-    context = _chrome(
-        viewer,
-        board=board,
-        page=page,
-        filters=filters,
-        kinds=board.allowed_kind_choices,
-        statuses=IdeaStatus.choices,
-        tags=tags,
-        tag_followed=tag_followed,
-        children=list(selectors.visible_boards(viewer).filter(parent=board)),
-    )
-    return render(request, "community/board.html", context)
+
+    def render_page() -> HttpResponse:
+        page = selectors.board_topics(board, viewer, filters, request.GET.get("page"))
+        tags = selectors.board_tags(board)
+        tag_followed = None  # only asked when filtering by a tag of this board
+        if viewer is not None and any(tag.slug == filters.tag for tag in tags):
+            tag_followed = Subscription.objects.filter(
+                member=viewer, tag__slug=filters.tag
+            ).exists()
+        context = _chrome(
+            viewer,
+            board=board,
+            page=page,
+            filters=filters,
+            kinds=board.allowed_kind_choices,
+            statuses=IdeaStatus.choices,
+            tags=tags,
+            tag_followed=tag_followed,
+            children=list(selectors.visible_boards(viewer).filter(parent=board)),
+        )
+        return render(request, "community/board.html", context)
+
+    parent_version = board.parent.cache_version if board.parent else ""
+    # The page shows the board, its sub-boards' topics and its parent's name: a change to
+    # any of them bumps this board's or the parent's version.
+    key = ("board", board.pk, board.cache_version, parent_version, filters, request.GET.get("page"))
+    return pagecache.anonymous_page(request, key, render_page)
 
 
 @require_GET
@@ -101,12 +111,35 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
     """A topic: its status above the fold, the solution and official response pinned
     under it, then every reply, and the reply form."""
     viewer = member_for(request.user)
-    topic = topic_or_404(topic_id, viewer)
+    if viewer is None and pagecache.cacheable(request):
+        # One small query decides between the cached page and a render: the versions of
+        # the topic and its boards, if a signed-out visitor may read the topic.
+        try:
+            versions = selectors.topic_versions(topic_id, None)
+        except Topic.DoesNotExist:
+            raise Http404("No such topic.") from None
+        response = pagecache.anonymous_page(
+            request,
+            ("topic", topic_id, *versions),
+            lambda: _render_topic(request, topic_or_404(topic_id, None), None, count=False),
+        )
+        # Every visit counts, cached or not (the count shown may lag until the page is
+        # rendered again: views do not invalidate pages).
+        if response.status_code == 200:
+            signals.count_view(request, Topic(pk=topic_id), None)
+        return response
+    return _render_topic(request, topic_or_404(topic_id, viewer), viewer)
+
+
+def _render_topic(
+    request: HttpRequest, topic: Any, viewer: Any, *, count: bool = True
+) -> HttpResponse:
     if topic.merged_into_id is not None:  # a merged topic's address leads to where it went
         return redirect(f"/community/t/{topic.merged_into_id}/")
     data = selectors.topic_page(topic, viewer)
     team = is_team(viewer)
-    signals.count_view(request, topic, viewer)
+    if count:
+        signals.count_view(request, topic, viewer)
     moderating = can_moderate(viewer)
     flag_counts = selectors_moderation.open_flag_counts(topic) if moderating else {}
     for reply in data.replies:

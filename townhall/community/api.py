@@ -1,0 +1,383 @@
+"""The community API under `/api/v1/community` (docs/api.md): boards, topics, replies,
+solutions and votes.
+
+Any signed-in person's token works here (not only community managers'): every read
+goes through the same selectors as the pages (`visible_boards` / `visible_topics`), so a
+caller sees exactly the boards they may read on the site, and every write calls the
+same verb as the page, which checks permissions. A board or topic the caller cannot
+read answers 404, as on the site. GETs take a read or write token (or a session);
+POST and DELETE need a write token.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, QueryDict
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from townhall.accounts.api_auth import ApiAuth
+from townhall.accounts.permissions import member_for
+from townhall.accounts.services import attach_member
+from townhall.community import selectors, services
+from townhall.community.models import Board, IdeaStatus, Reply, Topic, TopicKind
+from townhall.core.models import Member
+from townhall.core.schemas import ErrorOut
+
+TOPICS_DEFAULT_LIMIT = 25
+TOPICS_MAX_LIMIT = 100
+
+router = Router(tags=["community"], auth=ApiAuth(managers_only=False))
+
+_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+# --- schemas ---------------------------------------------------------------------------
+
+
+class BoardOut(Schema):
+    id: int
+    slug: str
+    name: str
+    description: str
+    parent: str | None = Field(description="The parent board's slug.")
+    visibility: str
+    allowed_kinds: list[str]
+    topic_count: int
+
+
+class AuthorOut(Schema):
+    id: int
+    name: str
+    is_employee: bool
+
+
+class TopicSummaryOut(Schema):
+    id: int
+    board: str = Field(description="The board's slug.")
+    kind: str
+    title: str
+    author: AuthorOut
+    tags: list[str]
+    created_at: datetime
+    last_activity_at: datetime
+    reply_count: int
+    like_count: int
+    vote_count: int
+    solved: bool
+    idea_status: str = Field(description="Ideas only; empty for other kinds.")
+    url: str
+
+
+class TopicPageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+    items: list[TopicSummaryOut]
+
+
+class ReplyOut(Schema):
+    id: int
+    author: AuthorOut
+    body: str = Field(description="Markdown, as written.")
+    body_html: str = Field(description="Rendered and sanitized HTML.")
+    created_at: datetime
+    edited_at: datetime | None
+    like_count: int
+    is_official_comment: bool
+    status_change: str
+
+
+class TopicDetailOut(TopicSummaryOut):
+    body: str
+    body_html: str
+    solution_id: int | None
+    official_reply_id: int | None
+    duplicate_of: int | None
+    replies: list[ReplyOut]
+
+
+class TopicFiltersIn(Schema):
+    kind: TopicKind | None = Field(None, description="question, idea, discussion or article.")
+    solved: bool | None = Field(None, description="Questions solved (true) or not (false).")
+    tag: str | None = Field(None, description="A tag's slug.")
+    status: IdeaStatus | None = Field(None, description="Ideas in this status.")
+    limit: int = Field(TOPICS_DEFAULT_LIMIT, ge=1, le=TOPICS_MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class TopicIn(Schema):
+    kind: TopicKind
+    title: str
+    body: str = ""
+    tags: list[str] = Field(default_factory=list, description="Up to 5 tag names.")
+
+
+class ReplyIn(Schema):
+    body: str
+
+
+class SolutionIn(Schema):
+    reply_id: int
+
+
+class VoteOut(Schema):
+    topic_id: int
+    vote_count: int
+    voted: bool
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _viewer(request: HttpRequest) -> Member | None:
+    return member_for(request.user)
+
+
+def _actor(request: HttpRequest) -> Member:
+    """The caller's Member, created for a login that has none yet (as the pages do)."""
+    member = member_for(request.user)
+    if member is None:
+        member = attach_member(request.user)  # type: ignore[arg-type]
+    assert isinstance(member, Member)
+    return member
+
+
+def _call(action: Any) -> Any:
+    """Run a verb; its refusals become 403 (not allowed) or 400 (not in this state)."""
+    try:
+        return action()
+    except PermissionDenied as error:
+        raise HttpError(403, str(error) or "You cannot do that.") from None
+    except ValidationError as error:
+        raise HttpError(400, "; ".join(error.messages)) from None
+
+
+def _board(slug: str, viewer: Member | None) -> Board:
+    try:
+        return selectors.board_for(slug, viewer)
+    except Board.DoesNotExist:
+        raise HttpError(404, f"There is no board {slug!r} you can read.") from None
+
+
+def _topic(topic_id: int, viewer: Member | None) -> Topic:
+    try:
+        return selectors.topic_for(topic_id, viewer)
+    except Topic.DoesNotExist:
+        raise HttpError(404, f"There is no topic {topic_id} you can read.") from None
+
+
+def _author(member: Member) -> dict[str, Any]:
+    return {"id": member.pk, "name": str(member), "is_employee": member.is_employee}
+
+
+def _summary(topic: Topic) -> dict[str, Any]:
+    return {
+        "id": topic.pk,
+        "board": topic.board.slug,
+        "kind": topic.kind,
+        "title": topic.title,
+        "author": _author(topic.author),
+        "tags": [tag.slug for tag in topic.tags.all()],
+        "created_at": topic.created_at,
+        "last_activity_at": topic.last_activity_at,
+        "reply_count": topic.reply_count,
+        "like_count": topic.like_count,
+        "vote_count": topic.vote_count,
+        "solved": topic.solution_id is not None,
+        "idea_status": topic.idea_status,
+        "url": topic.get_absolute_url(),
+    }
+
+
+def _detail(topic: Topic, viewer: Member | None) -> dict[str, Any]:
+    page = selectors.topic_page(topic, viewer)
+    return {
+        **_summary(topic),
+        "body": topic.body,
+        "body_html": topic.body_html,
+        "solution_id": topic.solution_id,
+        "official_reply_id": topic.official_reply_id,
+        "duplicate_of": topic.duplicate_of_id,
+        "replies": [_reply(reply) for reply in page.replies],
+    }
+
+
+def _reply(reply: Reply) -> dict[str, Any]:
+    return {
+        "id": reply.pk,
+        "author": _author(reply.author),
+        "body": reply.body,
+        "body_html": reply.body_html,
+        "created_at": reply.created_at,
+        "edited_at": reply.edited_at,
+        "like_count": reply.like_count,
+        "is_official_comment": reply.is_official_comment,
+        "status_change": reply.status_change,
+    }
+
+
+def _page_url(request: HttpRequest, offset: int) -> str:
+    query: QueryDict = request.GET.copy()
+    query["offset"] = str(offset)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/community/boards",
+    response={200: list[BoardOut], **_ERRORS},
+    summary="List the boards you can read",
+    operation_id="list_community_boards",
+)
+def list_boards(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every board the caller may read, in the order of the board index."""
+    boards = (
+        selectors.visible_boards(_viewer(request))
+        .select_related("parent")
+        .annotate(topic_count=Count("topics"))
+        .order_by("position", "name")
+    )
+    return [
+        {
+            "id": board.pk,
+            "slug": board.slug,
+            "name": board.name,
+            "description": board.description,
+            "parent": board.parent.slug if board.parent else None,
+            "visibility": board.visibility,
+            "allowed_kinds": list(board.allowed_kinds or []),
+            "topic_count": board.topic_count,  # type: ignore[attr-defined]
+        }
+        for board in boards
+    ]
+
+
+@router.get(
+    "/community/boards/{slug}/topics",
+    response={200: TopicPageOut, **_ERRORS},
+    summary="List a board's topics",
+    operation_id="list_community_topics",
+)
+def list_topics(request: HttpRequest, slug: str, filters: Query[TopicFiltersIn]) -> dict[str, Any]:
+    """The board's topics (and its readable sub-boards'), latest activity first, filtered."""
+    viewer = _viewer(request)
+    board = _board(slug, viewer)
+    solved = {True: "yes", False: "no", None: ""}[filters.solved]
+    topics = selectors.board_topic_list(
+        board,
+        viewer,
+        selectors.TopicFilters(
+            kind=filters.kind.value if filters.kind else "",
+            solved=solved,
+            tag=filters.tag or "",
+            idea_status=filters.status.value if filters.status else "",
+        ),
+    )
+    count = topics.count()
+    limit, offset = filters.limit, filters.offset
+    rows = list(topics[offset : offset + limit]) if offset < count else []
+    return {
+        "count": count,
+        "limit": limit,
+        "offset": offset,
+        "next": _page_url(request, offset + limit) if offset + limit < count else None,
+        "previous": _page_url(request, max(offset - limit, 0)) if offset > 0 else None,
+        "items": [_summary(topic) for topic in rows],
+    }
+
+
+@router.get(
+    "/community/topics/{topic_id}",
+    response={200: TopicDetailOut, **_ERRORS},
+    summary="Get a topic with its replies",
+    operation_id="get_community_topic",
+)
+def get_topic(request: HttpRequest, topic_id: int) -> dict[str, Any]:
+    """One topic with every reply, oldest first."""
+    viewer = _viewer(request)
+    return _detail(_topic(topic_id, viewer), viewer)
+
+
+# --- writes ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/community/boards/{slug}/topics",
+    response={201: TopicDetailOut, **_ERRORS},
+    summary="Start a topic",
+    operation_id="create_community_topic",
+)
+def create_topic(request: HttpRequest, slug: str, data: TopicIn) -> tuple[int, dict[str, Any]]:
+    """Start a question, idea, discussion or article (the team only) on a board."""
+    actor = _actor(request)
+    board = _board(slug, actor)
+    topic = _call(
+        lambda: services.create_topic(
+            board, kind=data.kind, title=data.title, body=data.body, tags=data.tags, by=actor
+        )
+    )
+    return 201, _detail(_topic(topic.pk, actor), actor)
+
+
+@router.post(
+    "/community/topics/{topic_id}/replies",
+    response={201: ReplyOut, **_ERRORS},
+    summary="Reply to a topic",
+    operation_id="create_community_reply",
+)
+def create_reply(request: HttpRequest, topic_id: int, data: ReplyIn) -> tuple[int, dict[str, Any]]:
+    actor = _actor(request)
+    topic = _topic(topic_id, actor)
+    reply = _call(lambda: services.create_reply(topic, body=data.body, by=actor))
+    return 201, _reply(Reply.objects.select_related("author").get(pk=reply.pk))
+
+
+@router.post(
+    "/community/topics/{topic_id}/solution",
+    response={200: TopicDetailOut, **_ERRORS},
+    summary="Accept a reply as the solution",
+    operation_id="accept_community_solution",
+)
+def accept_solution(request: HttpRequest, topic_id: int, data: SolutionIn) -> dict[str, Any]:
+    """The asker, an employee or a moderator marks one reply of a question as its solution."""
+    actor = _actor(request)
+    topic = _topic(topic_id, actor)
+    reply = Reply.objects.filter(pk=data.reply_id, topic=topic).first()
+    if reply is None:
+        raise HttpError(400, f"Reply {data.reply_id} is not a reply to topic {topic_id}.")
+    _call(lambda: services.accept_solution(topic, reply, by=actor))
+    return _detail(_topic(topic_id, actor), actor)
+
+
+@router.post(
+    "/community/topics/{topic_id}/vote",
+    response={200: VoteOut, **_ERRORS},
+    summary="Vote for an idea",
+    operation_id="vote_community_idea",
+)
+def vote(request: HttpRequest, topic_id: int) -> dict[str, Any]:
+    """Give the idea your one vote (again changes nothing)."""
+    actor = _actor(request)
+    topic = _call(lambda: services.vote(_topic(topic_id, actor), by=actor))
+    return {"topic_id": topic.pk, "vote_count": topic.vote_count, "voted": True}
+
+
+@router.delete(
+    "/community/topics/{topic_id}/vote",
+    response={200: VoteOut, **_ERRORS},
+    summary="Take your vote back",
+    operation_id="unvote_community_idea",
+)
+def unvote(request: HttpRequest, topic_id: int) -> dict[str, Any]:
+    actor = _actor(request)
+    topic = _call(lambda: services.unvote(_topic(topic_id, actor), by=actor))
+    return {"topic_id": topic.pk, "vote_count": topic.vote_count, "voted": False}
