@@ -20,8 +20,9 @@ test: install static
 	$(MAKE) lint typecheck
 	@echo "== tests on SQLite =="
 	$(BIN)/pytest
-	@echo "== tests on PostgreSQL =="
-	scripts/with-postgres.sh $(BIN)/pytest
+	@echo "== tests on PostgreSQL (without what does not depend on the database, run above: =="
+	@echo "== browser flows, Spark engine runs, the statistics library) =="
+	scripts/with-postgres.sh $(BIN)/pytest -m "not browser" -k "not spark" --ignore=tests/roi/test_effects.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -35,8 +35,10 @@ vendor() {  # vendor <package dir under node_modules> <destination dir> <file>..
 vendor htmx.org htmx dist/htmx.min.js LICENSE
 # Charts (analytics dashboard only): Vega-Lite specs from Altair, drawn by vega-embed.
 vendor vega vega build/vega.min.js LICENSE
-vendor vega-lite vega-lite build/vega-lite.min.js LICENSE
-vendor vega-embed vega-embed build/vega-embed.min.js LICENSE
+# The source maps the minified files name: without them collectstatic's manifest storage
+# refuses the reference (`sourceMappingURL`), and browsers' developer tools ask for them.
+vendor vega-lite vega-lite build/vega-lite.min.js build/vega-lite.min.js.map LICENSE
+vendor vega-embed vega-embed build/vega-embed.min.js build/vega-embed.min.js.map LICENSE
 
 if ((copied)); then
     echo "vendor-static: copied $copied file(s) into townhall/web/static/vendor/"

@@ -80,6 +80,7 @@ def test_the_levels_page_is_for_managers_only(client, scored):
 
 def test_the_levels_page_runs_a_fixed_number_of_queries(client, scored, django_assert_num_queries):
     login(client, role=Role.COMMUNITY_MANAGER)
-    # session, user, viewer, sources, count, page with members, level counts
-    with django_assert_num_queries(7):
+    # session, user, viewer, sources, count, page with members, level counts, the header
+    # bell's unread count
+    with django_assert_num_queries(8):
         assert client.get("/analytics/members/").status_code == 200

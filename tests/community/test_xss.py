@@ -38,9 +38,15 @@ class _Executable(HTMLParser):
         self.problems: list[str] = []
         self.in_script = False
         self.styles = 0
+        # The site's own header draws its icons (the bell) as inline SVG; user content
+        # never reaches it, so an <svg> there is the site's, not a payload's.
+        self.in_site_header = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in FORBIDDEN_ELEMENTS:
+        if tag == "header" and "site-header" in (dict(attrs).get("class") or ""):
+            self.in_site_header = True
+        site_icon = tag in {"svg", "path"} and self.in_site_header
+        if tag in FORBIDDEN_ELEMENTS and not site_icon:
             self.problems.append(f"<{tag}> element")
         if tag == "script":
             self.in_script = True
@@ -64,6 +70,8 @@ class _Executable(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self.in_script = False
+        if tag == "header":
+            self.in_site_header = False
 
     def handle_data(self, data: str) -> None:
         if self.in_script and data.strip():

@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from celery import Celery
 
-from townhall.celery import app as celery_app
 from townhall.core.models import Activity, ImportRun
-from townhall.core.tasks import ingest_file
 
 from ..support import ROOT, current_database_url, redis_server, townhall_env
 
@@ -46,19 +45,14 @@ def test_ingest_task_runs_on_a_real_worker(transactional_db, tmp_path):
             stderr=subprocess.STDOUT,
             text=True,
         )
-        saved = dict(celery_app.conf)
-        celery_app.conf.update(
-            broker_url=redis_url, result_backend=redis_url, task_always_eager=False
-        )
+        # A client app of its own on the worker's Redis: the project's app may already hold
+        # the in-memory broker and no result backend from earlier tests' eager tasks.
+        client = Celery(broker=redis_url, backend=redis_url)
         try:
-            result = ingest_file.delay(str(path), "jsonl")
+            result = client.send_task("core.ingest_file", args=[str(path), "jsonl"])
             counts = result.get(timeout=90)
         finally:
-            celery_app.conf.update(
-                broker_url=saved["broker_url"],
-                result_backend=saved["result_backend"],
-                task_always_eager=saved["task_always_eager"],
-            )
+            client.close()
             worker.terminate()
             output, _ = worker.communicate(timeout=30)
     assert counts["created"] == 40 and counts["quarantined"] == 1, output

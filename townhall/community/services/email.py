@@ -59,8 +59,11 @@ def set_email_mode(mode: EmailMode | str, *, by: Member) -> EmailPreference:
 
 
 def unsubscribe_token(member: Member) -> str:
-    """A signed token naming the member; whoever holds it may turn their emails off."""
-    return signing.dumps({"m": member.pk}, salt=UNSUBSCRIBE_SALT)
+    """A signed token naming the member; whoever holds it may turn their emails off.
+
+    No timestamp in it: an unsubscribe link must work however old the email is, and the
+    same member always gets the same link."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"m": member.pk})
 
 
 def unsubscribe_url(member: Member) -> str:
@@ -70,7 +73,7 @@ def unsubscribe_url(member: Member) -> str:
 def member_for_token(token: str) -> Member | None:
     """The member an unsubscribe token names, or None when it is forged or garbled."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
     except signing.BadSignature:
         return None
     return Member.objects.filter(pk=data.get("m")).first() if isinstance(data, dict) else None
