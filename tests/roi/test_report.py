@@ -82,3 +82,15 @@ def test_the_html_export_is_self_contained(stored_report):
     html = export_html(stored_report)
     assert "<script src=" not in html and "<link" not in html
     assert "vegaEmbed" in html and "Days to win a deal" in html
+
+
+@pytest.mark.browser
+def test_the_pdf_export_prints_the_report_with_headless_chromium(stored_report, tmp_path):
+    from townhall.roi.report import export_pdf
+
+    html = tmp_path / "report.html"
+    html.write_text(export_html(stored_report), encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    export_pdf(html, pdf)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 10_000
