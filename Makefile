@@ -18,11 +18,7 @@ serve: install static
 test: install static
 	scripts/ensure-system-packages.sh
 	$(MAKE) lint typecheck
-	@echo "== tests on SQLite =="
-	$(BIN)/pytest
-	@echo "== tests on PostgreSQL (without what does not depend on the database, run above: =="
-	@echo "== browser flows, Spark engine runs, the statistics library) =="
-	scripts/with-postgres.sh $(BIN)/pytest -m "not browser" -k "not spark" --ignore=tests/roi/test_effects.py
+	scripts/test-both.sh $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
