@@ -26,7 +26,10 @@ def test_percentiles_are_nearest_rank():
 @pytest.mark.skipif(
     finders.find("vendor/htmx/htmx.min.js") is None, reason="run scripts/vendor-static.sh"
 )
-def test_bench_web_serves_and_measures_every_page_for_both_visitors(capsys):
+def test_bench_web_serves_and_measures_every_page_for_both_visitors(capsys, monkeypatch):
+    # Its own throwaway PostgreSQL, also when the suite itself runs on one (the bench
+    # would otherwise take the suite's server URL and find no `townhall` database there).
+    monkeypatch.delenv("TOWNHALL_DATABASE_URL", raising=False)
     call_command(
         "bench", "web", "--seconds", "0.5", "--clients", "2", "--replies", "5", "--topics", "5",
         "--workers", "1", "--threads", "2", "--json",
