@@ -80,8 +80,12 @@ def test_the_experiment_recovers_the_effect_of_being_invited():
             )
     Ticket.objects.bulk_create(tickets)
     result = evaluate(campaign, as_of=start + timedelta(days=180), n_bootstrap=300)
-    _estimate, low, high = result.tickets_effect
-    assert low <= -0.5 * 6 / (180 / 30.44) <= high  # −0.5 a month, measured over 180 days
+    estimate, low, high = result.tickets_effect
+    truth = -0.5 * 6 / (180 / 30.44)  # −0.5 a month, measured over 180 days
+    # The arms are random (a secret seed), so a 95% interval misses the truth one run in
+    # twenty; the estimate within about three standard errors does not.
+    assert abs(estimate - truth) < 0.25
+    assert low < estimate < high < 0
     assert result.evidence == "experiment"
     assert "held out at random" in result.sentence
 
