@@ -151,39 +151,26 @@ def sales_findings(
     deals = with_covariates(deals, "created_on", tickets)
     closed = deals[deals.status != "open"].assign(won=lambda f: (f.status == "won").astype(int))
     won = deals[deals.status == "won"]
+    # (rows, question, outcome column, outcome type, unit)
+    questions = [
+        (closed, "Win rate", "won", "binary", ""),
+        (won, "Days to win a deal", "days", "continuous", "days"),
+        (won.dropna(subset=["amount"]), "Deal size", "amount", "continuous", ""),
+    ]
     findings = []
     for treated in ("active", "member"):
         findings += [
             _compare(
-                closed,
+                rows,
                 topic="sales",
-                question="Win rate",
-                outcome="won",
-                outcome_type="binary",
-                unit="",
+                question=question,
+                outcome=outcome,
+                outcome_type=outcome_type,
+                unit=unit,
                 treated=treated,
                 n_bootstrap=n_bootstrap,
-            ),
-            _compare(
-                won,
-                topic="sales",
-                question="Days to win a deal",
-                outcome="days",
-                outcome_type="continuous",
-                unit="days",
-                treated=treated,
-                n_bootstrap=n_bootstrap,
-            ),
-            _compare(
-                won.dropna(subset=["amount"]),
-                topic="sales",
-                question="Deal size",
-                outcome="amount",
-                outcome_type="continuous",
-                unit="",
-                treated=treated,
-                n_bootstrap=n_bootstrap,
-            ),
+            )
+            for rows, question, outcome, outcome_type, unit in questions
         ]
     return findings
 

@@ -76,8 +76,9 @@ def account_people() -> pd.DataFrame:
     )
 
 
-def account_daily_activity(people: pd.DataFrame) -> pd.DataFrame:
-    """(account_id, day, n): activities by each account's people per day, bots' excluded."""
+def account_daily_activity(people: pd.DataFrame, which: Q | None = None) -> pd.DataFrame:
+    """(account_id, day, n): activities by each account's people per day (only those
+    matching `which`, when given), bots' excluded."""
     if people.empty:
         return pd.DataFrame(columns=["account_id", "day", "n"])
     of_people = Q(
@@ -86,7 +87,7 @@ def account_daily_activity(people: pd.DataFrame) -> pd.DataFrame:
         )
     ) | Q(member__organization_id__in=Subquery(_linked_organizations()))
     daily = (
-        Activity.objects.filter(of_people)
+        Activity.objects.filter(of_people, which or Q())
         .exclude(identity__is_bot=True)
         .annotate(day=TruncDate("occurred_at"))
         .values("member_id", "day")

@@ -30,12 +30,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Q
 
 from townhall.core.models import Activity
 from townhall.roi.analyses import COVARIATES, tickets_frame, with_covariates
-from townhall.roi.cohorts import EngagementIndex, account_people
+from townhall.roi.cohorts import EngagementIndex, account_daily_activity, account_people
 from townhall.roi.effects import EffectEstimate, estimate_effect
 
 SUCCESS = Q(source__slug="community") & (
@@ -64,29 +63,16 @@ class DeflectionReport:
     formulas: list[dict[str, str | float]] = field(default_factory=list)
 
 
-def _daily(query: Q, people: pd.DataFrame) -> pd.DataFrame:
-    rows = (
-        Activity.objects.filter(query)
-        .annotate(day=TruncDate("occurred_at"))
-        .values("member_id", "day")
-        .annotate(n=Count("id"))
-        .values_list("member_id", "day", "n")
-    )
-    frame = pd.DataFrame(list(rows), columns=["member_id", "day", "n"])
-    merged = people.merge(frame, on="member_id")
-    return merged.groupby(["account_id", "day"], as_index=False)["n"].sum()
-
-
 def deflection_report(
     *, start: date, end: date, assumptions: Assumptions | None = None, n_bootstrap: int = 200
 ) -> DeflectionReport:
     """Self-service successes against tickets between `start` and `end` (month starts)."""
     assumptions = assumptions or Assumptions()
     people = account_people()
-    successes = _daily(SUCCESS, people)
+    successes = account_daily_activity(people, SUCCESS)
     # The successes themselves are left out of "how active": else they would explain
     # themselves away.
-    activity = _daily(Q(source__slug="community") & ~SUCCESS, people)
+    activity = account_daily_activity(people, Q(source__slug="community") & ~SUCCESS)
     solution_views = Activity.objects.filter(
         source__slug="community",
         kind__slug="viewed",
