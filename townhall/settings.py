@@ -297,6 +297,17 @@ except json.JSONDecodeError as error:
 if not isinstance(TOWNHALL_SCORING, dict):
     raise ImproperlyConfigured('TOWNHALL_SCORING must be a JSON object, e.g. {"grace_days": 14}')
 
+# How the ROI report sorts accounts into cohorts (townhall/roi/cohorts.py), e.g.
+# TOWNHALL_ROI_COHORTS='{"active_level": "Advocate"}' or '{"window_days": 60, "active_threshold": 5}'.
+try:
+    TOWNHALL_ROI_COHORTS: dict = json.loads(env("ROI_COHORTS") or "{}")
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(f"TOWNHALL_ROI_COHORTS must be a JSON object: {error}") from error
+if not isinstance(TOWNHALL_ROI_COHORTS, dict):
+    raise ImproperlyConfigured(
+        'TOWNHALL_ROI_COHORTS must be a JSON object, e.g. {"active_level": "Advocate"}'
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

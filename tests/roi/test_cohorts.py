@@ -11,7 +11,13 @@ from townhall.core.models import Member
 from townhall.core.records import Person
 from townhall.core.services import ingest
 from townhall.crm.models import Account, Contact, Deal, LinkStatus, Ticket
-from townhall.roi.cohorts import CohortRules, EngagementIndex, classify, engagement_index
+from townhall.roi.cohorts import (
+    CohortRules,
+    EngagementIndex,
+    classify,
+    cohort_rules,
+    engagement_index,
+)
 from townhall.roi.outcomes import compute_outcomes, deal_outcomes
 
 RULES = CohortRules(window_days=90, active_threshold=3)
@@ -146,3 +152,113 @@ def test_accounts_with_no_people_are_outside_and_still_counted():
     assert cohort.tolist() == ["outside"]
     outcomes = compute_outcomes(as_of=date(2025, 12, 31), rules=RULES, min_cohort=1)
     assert outcomes.tickets.set_index("cohort").loc["outside", "tickets"] == 1
+
+
+def weighted_index_of(rows):
+    return EngagementIndex(pd.DataFrame(rows, columns=["account_id", "day", "n", "points"]))
+
+
+def test_decayed_points_halve_every_half_life_and_ignore_the_date_itself():
+    index = weighted_index_of(
+        [
+            (1, date(2025, 1, 1), 4, 8.0),
+            (1, date(2025, 4, 1), 1, 2.0),
+            (2, date(2025, 1, 1), 1, 1.0),
+        ]
+    )
+    ends = np.array([date(2025, 1, 1).toordinal(), date(2025, 4, 1).toordinal() + 90])
+    values = index.decayed(np.array([1, 1]), ends, half_life=90.0)
+    assert values[0] == 0.0  # nothing happened before 1 January
+    # 8 points, 180 days old (two half-lives), plus 2 points, 90 days old.
+    assert values[1] == pytest.approx(8 / 4 + 2 / 2)
+    assert index.decayed(np.array([3]), ends[:1], half_life=90.0).tolist() == [0.0]
+
+
+def test_decayed_points_stay_exact_over_decades_of_history():
+    days = [date(2000, 1, 1) + timedelta(days=d) for d in range(0, 9000, 7)]
+    index = weighted_index_of([(5, day, 1, 1.0) for day in days])
+    end = date(2000, 1, 1).toordinal() + 30
+    expected = sum(2 ** (-(end - day.toordinal()) / 90) for day in days if day.toordinal() < end)
+    assert index.decayed(np.array([5]), np.array([end]), 90.0)[0] == pytest.approx(expected)
+
+
+def test_the_default_rule_is_the_contributor_level_of_the_scoring_configuration(settings):
+    rules = cohort_rules()
+    assert (rules.active_level, rules.active_threshold, rules.half_life_days) == (
+        "Contributor",
+        10.0,
+        90.0,
+    )
+    settings.TOWNHALL_SCORING = {
+        "half_life_days": 30,
+        "levels": {"Seen": 0, "Regular": 4, "Hero": 40},
+        "superuser_level": "Hero",
+    }
+    rules = cohort_rules()
+    assert (rules.active_level, rules.active_threshold, rules.half_life_days) == (
+        "Hero",
+        40.0,
+        30.0,
+    )
+    settings.TOWNHALL_ROI_COHORTS = {"active_level": "Regular"}
+    assert cohort_rules().active_threshold == 4.0
+    settings.TOWNHALL_ROI_COHORTS = {"window_days": 60, "active_threshold": 5}
+    plain = cohort_rules()
+    assert (plain.window_days, plain.active_threshold, plain.half_life_days) == (60, 5.0, None)
+
+
+def test_an_unknown_level_or_setting_is_refused_with_the_known_ones(settings):
+    settings.TOWNHALL_ROI_COHORTS = {"active_level": "Guru"}
+    with pytest.raises(ValueError, match=r"not one of the levels .*Contributor"):
+        cohort_rules()
+    settings.TOWNHALL_ROI_COHORTS = {"treshold": 3}
+    with pytest.raises(ValueError, match=r"Unknown cohort setting.*treshold"):
+        cohort_rules()
+
+
+@pytest.mark.django_db
+def test_by_default_activity_counts_with_its_scoring_weight(make_record):
+    """Ten low-weight activities do not make an account active; ten heavy ones do."""
+    from townhall.core.models import ActivityKind
+
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    people = {}
+    for name, kind in (("light", "reaction"), ("heavy", "answer")):
+        email = f"{name}@{name}.example"
+        ingest(
+            [
+                make_record(
+                    actor=Person(external_id=name, email=email),
+                    kind=kind,
+                    occurred_at=start + timedelta(days=d),
+                )
+                for d in range(10)
+            ]
+        )
+        account = Account.objects.create(system="t", external_id=name, name=name)
+        Contact.objects.create(
+            system="t",
+            external_id=name,
+            account=account,
+            email=email,
+            member=Member.objects.get(primary_email=email),
+            link_status=LinkStatus.AUTO,
+        )
+        people[name] = account.pk
+    ActivityKind.objects.filter(slug="reaction").update(weight=0.2)
+    ActivityKind.objects.filter(slug="answer").update(weight=3.0)
+    rules = cohort_rules()
+    on = pd.Series([date(2025, 1, 15)] * 2)
+    cohorts = classify(
+        pd.Series([people["light"], people["heavy"]]), on, index=engagement_index(), rules=rules
+    )
+    assert cohorts.tolist() == ["member", "active"]
+    # Half a year later the heavy account's points have decayed below the threshold.
+    later = classify(
+        pd.Series([people["heavy"]]),
+        pd.Series([date(2025, 9, 1)]),
+        index=engagement_index(),
+        rules=rules,
+    )
+    assert later.tolist() == ["member"]
+    assert "Contributor" in rules.description

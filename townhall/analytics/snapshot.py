@@ -416,7 +416,7 @@ def _dimension_batches() -> dict[str, Iterator[list[tuple[Any, ...]]]]:
 
     def sources() -> Iterator[list[tuple[Any, ...]]]:
         yield [
-            (pk, slug, _weight(config))
+            (pk, slug, source_weight(config))
             for pk, slug, config in Source.objects.order_by("id").values_list(
                 "id", "slug", "config"
             )
@@ -430,7 +430,7 @@ def _dimension_batches() -> dict[str, Iterator[list[tuple[Any, ...]]]]:
     }
 
 
-def _weight(config: Any) -> float:
+def source_weight(config: Any) -> float:
     """A source's scoring weight from its config (1.0 when unset or not a number)."""
     try:
         return float((config or {}).get("weight", 1.0))

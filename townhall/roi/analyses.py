@@ -22,7 +22,7 @@ import pandas as pd
 from django.utils import timezone
 
 from townhall.crm.models import Account, Ticket
-from townhall.roi.cohorts import CohortRules, EngagementIndex, engagement_index
+from townhall.roi.cohorts import CohortRules, EngagementIndex, cohort_rules, engagement_index
 from townhall.roi.effects import EffectEstimate, estimate_effect
 from townhall.roi.outcomes import deals_frame, renewals_frame
 
@@ -311,7 +311,7 @@ def all_findings(
 ) -> list[Finding]:
     """Every finding of the ROI report."""
     as_of = as_of or timezone.localdate()
-    rules = rules or CohortRules()
+    rules = rules or cohort_rules()
     index = engagement_index()
     tickets = tickets_frame()
     return [

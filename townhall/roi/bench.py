@@ -91,10 +91,10 @@ def _worker(options: dict[str, Any]) -> None:
     generated = time.perf_counter() - started
 
     from townhall.roi.analyses import retention_findings, sales_findings, ticket_did, tickets_frame
-    from townhall.roi.cohorts import CohortRules, engagement_index
+    from townhall.roi.cohorts import cohort_rules, engagement_index
 
     stages: dict[str, float] = {}
-    as_of, rules, n = date(2025, 12, 31), CohortRules(), options["bootstrap"]
+    as_of, rules, n = date(2025, 12, 31), cohort_rules(), options["bootstrap"]
 
     def timed(name: str, work: Any) -> Any:
         begin = time.perf_counter()

@@ -204,9 +204,9 @@ def compute_outcomes(
     min_cohort: int = 10,
 ) -> CohortOutcomes:
     """Every outcome per cohort, as of a date, from the CRM tables and the activity stream."""
-    from townhall.roi.cohorts import engagement_index
+    from townhall.roi.cohorts import cohort_rules, engagement_index
 
-    rules = rules or CohortRules()
+    rules = rules or cohort_rules()
     index = engagement_index()
     deals = deals_frame(index, rules, as_of)
     return CohortOutcomes(

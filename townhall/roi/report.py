@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from townhall.roi.analyses import Finding, all_findings
-from townhall.roi.cohorts import CohortRules
+from townhall.roi.cohorts import cohort_rules
 from townhall.roi.deflection import deflection_report
 from townhall.roi.outcomes import compute_outcomes
 
@@ -85,7 +85,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def build_report(*, as_of: date | None = None, n_bootstrap: int = 200) -> dict[str, Any]:
     """Every finding and the outcomes per cohort, as plain data."""
     as_of = as_of or timezone.localdate()
-    rules = CohortRules()
+    rules = cohort_rules()
     findings = all_findings(as_of=as_of, rules=rules, n_bootstrap=n_bootstrap)
     outcomes = compute_outcomes(as_of=as_of, rules=rules)
     end = as_of.replace(day=1)
@@ -96,7 +96,7 @@ def build_report(*, as_of: date | None = None, n_bootstrap: int = 200) -> dict[s
     return {
         "computed_at": timezone.now().isoformat(),
         "as_of": as_of.isoformat(),
-        "rules": {"window_days": rules.window_days, "active_threshold": rules.active_threshold},
+        "rules": rules.as_dict(),
         "findings": [_finding_row(f) for f in findings],
         "deflection": {
             "months": deflection.months,
