@@ -21,6 +21,12 @@ def test_seed_community_fills_every_kind_and_status_and_runs_once(make_person):
     assert questions.filter(solution__isnull=True).exists()
     assert Topic.objects.filter(official_reply__author__is_employee=True).exists()
     assert Board.objects.filter(visibility=Visibility.EMPLOYEES).exists()
+    # The long tail: most questions answered by customers, many solved, viewed and liked.
+    assert questions.count() > 100
+    solved_share = questions.filter(solution__isnull=False).count() / questions.count()
+    assert 0.3 < solved_share < 0.8
+    assert questions.filter(view_count__gt=0).count() > 100
+    assert len(set(questions.values_list("title", flat=True))) == questions.count()
     before = Topic.objects.count()
     assert seed_community(3).topics == 0 and Topic.objects.count() == before
 

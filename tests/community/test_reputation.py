@@ -216,7 +216,7 @@ def test_the_demo_seeds_points_badges_follows_and_mvps(make_person):
         make_person(name=f"Customer {n}")
     make_person(name="Sam Staff", employee=True)
     make_person(name="Cleo Manager", role=Role.COMMUNITY_MANAGER, employee=True)
-    seed_community(3)
+    seed_community(3, long_tail=10)
     assert ReputationTotal.objects.filter(points__gt=0).count() >= 5
     assert {"first_solution", "first_idea_shipped", "first_article", "helpful_article"} <= set(
         MemberBadge.objects.values_list("badge", flat=True)

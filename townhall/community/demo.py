@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.community import services
+from townhall.community.demo_long_tail import seed_long_tail
 from townhall.community.demo_moderation import seed_moderation
 from townhall.community.models import Board, IdeaStatus, ReputationTotal, TopicKind, Visibility
 from townhall.core.models import Member, Role
@@ -105,8 +106,11 @@ def _seed_standing(rng: random.Random, customers: list[Member], topics: list) ->
 
 
 @transaction.atomic
-def seed_community(seed: int = 7) -> CommunityDemo:
-    """Fill the community space from the existing members; a no-op when already seeded."""
+def seed_community(seed: int = 7, *, long_tail: int = 120) -> CommunityDemo:
+    """Fill the community space from the existing members; a no-op when already seeded.
+
+    `long_tail` everyday questions come on top of the showcase threads (fewer in tests).
+    """
     if Board.objects.filter(slug="help").exists():
         return CommunityDemo(0, 0, 0)
     rng = random.Random(seed)
@@ -288,6 +292,17 @@ def seed_community(seed: int = 7) -> CommunityDemo:
         by=writer,
     )
     topics += 2
+    more_topics, more_replies = seed_long_tail(
+        rng,
+        boards=[help_board, api],
+        lounge=lounge,
+        customers=customers,
+        employees=employees,
+        now=now,
+        questions=long_tail,
+    )
+    topics += more_topics
+    replies += more_replies
     _seed_standing(rng, customers, list(help_board.topics.all()[:3]))
     seed_moderation(rng, customers)
     return CommunityDemo(boards=Board.objects.count(), topics=topics, replies=replies)
