@@ -22,6 +22,21 @@ def test_accept_solution_marks_the_question_solved_and_stores_the_time_to_soluti
     assert topic.time_to_solution == topic.solved_at - topic.created_at
 
 
+def test_a_back_dated_acceptance_keeps_its_time_but_never_precedes_the_reply(
+    question, answer, asker
+):
+    earlier = answer.created_at - timedelta(days=3)
+    topic = accept_solution(question, answer, by=asker, occurred_at=earlier)
+    assert topic.solved_at == answer.created_at  # not before the reply it accepts
+    later = answer.created_at + timedelta(hours=5)
+    unaccept_solution(topic, by=asker)
+    topic = accept_solution(question, answer, by=asker, occurred_at=later)
+    assert topic.solved_at == later
+    assert topic.time_to_solution == later - topic.created_at
+    activity = Activity.objects.get(external_id=f"solution:{question.pk}:{answer.pk}")
+    assert activity.occurred_at in (answer.created_at, later)
+
+
 def test_accepting_records_a_solution_activity_targeting_the_answerer(
     question, answer, asker, answerer
 ):

@@ -196,7 +196,7 @@ def seed_community(seed: int = 7, *, long_tail: int = 120) -> CommunityDemo:
             question,
             body=ANSWERS[n],
             by=helper,
-            occurred_at=asked + timedelta(hours=rng.randint(1, 30)),
+            occurred_at=min(asked + timedelta(hours=rng.randint(1, 30)), now - timedelta(hours=2)),
         )
         replies += 1
         if n % 2 == 0:
@@ -205,12 +205,19 @@ def seed_community(seed: int = 7, *, long_tail: int = 120) -> CommunityDemo:
                 question,
                 body="Confirming from the team: " + ANSWERS[n].lower(),
                 by=staffer,
-                occurred_at=asked + timedelta(hours=rng.randint(31, 60)),
+                occurred_at=min(
+                    asked + timedelta(hours=rng.randint(31, 60)), now - timedelta(hours=1)
+                ),
             )
             services.mark_official_response(official, by=staffer)
             replies += 1
         if n < 4:
-            services.accept_solution(question, first, by=asker)
+            services.accept_solution(
+                question,
+                first,
+                by=asker,
+                occurred_at=min(first.created_at + timedelta(hours=2), now),
+            )
             services.like(first, by=asker)
 
     original = None

@@ -126,8 +126,10 @@ def seed_long_tail(
             continue  # unanswered: the team's queue shows it
         answers = []
         at = asked
+        # Replies follow within hours or days, but never after now.
+        step = max(timedelta(minutes=20), (now - asked) / 12)
         for _ in range(rng.randint(1, 4)):
-            at += timedelta(hours=rng.randint(1, 36))
+            at += min(timedelta(hours=rng.randint(1, 36)), step)
             person = rng.choice([h for h in helpers if h.pk != asker.pk] or customers)
             answers.append(
                 services.create_reply(
@@ -139,7 +141,7 @@ def seed_long_tail(
             )
             replies += 1
         if employees and rng.random() < 0.25:
-            at += timedelta(hours=rng.randint(1, 12))
+            at += min(timedelta(hours=rng.randint(1, 12)), step)
             staffer = rng.choice(employees)
             official = services.create_reply(
                 question,
@@ -159,7 +161,8 @@ def seed_long_tail(
                 if fan.pk != answer.author_id:
                     services.like(answer, by=fan)
         if rng.random() < 0.6:
-            services.accept_solution(question, answers[0], by=asker)
+            accepted_at = min(at + timedelta(hours=rng.randint(1, 48)), now)
+            services.accept_solution(question, answers[0], by=asker, occurred_at=accepted_at)
             for reader in rng.sample(customers, rng.randint(0, 4)):
                 if reader.pk != asker.pk:
                     services.mark_solved_too(question, by=reader)

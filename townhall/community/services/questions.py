@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,8 +17,13 @@ from townhall.core.models import Member
 
 
 @transaction.atomic
-def accept_solution(topic: Topic, reply: Reply, *, by: Member) -> Topic:
+def accept_solution(
+    topic: Topic, reply: Reply, *, by: Member, occurred_at: datetime | None = None
+) -> Topic:
     """Mark `reply` as the solution of question `topic` (the asker, an employee or a moderator).
+
+    `occurred_at` back-dates the acceptance (imports from another platform, the demo);
+    it is never earlier than the reply itself.
 
     Stores when it was solved and the time to solution, records a `solution`
     activity (`solution:<topic>:<reply>`, target: the answerer) and tells the answerer.
@@ -44,7 +49,7 @@ def accept_solution(topic: Topic, reply: Reply, *, by: Member) -> Topic:
         raise ValidationError("A status note cannot be the solution.")
     if topic.solution_id == reply.pk:
         return topic
-    now = timezone.now()
+    now = max(occurred_at, reply.created_at) if occurred_at else timezone.now()
     topic.solution = reply
     topic.solved_at = now
     topic.time_to_solution = max(now - topic.created_at, timedelta(0))
