@@ -27,6 +27,13 @@ from townhall.roi.effects import EffectEstimate, estimate_effect
 from townhall.roi.outcomes import deals_frame, renewals_frame
 
 COVARIATES = ["segment", "industry", "region", "employees", "arr", "tenure_days", "prior_tickets"]
+# The covariates as a report's reader says them.
+COVARIATE_WORDS = {
+    "employees": "company size",
+    "arr": "prior ARR",
+    "tenure_days": "customer tenure",
+    "prior_tickets": "prior tickets",
+}
 PRIOR_TICKET_DAYS = 180
 
 
@@ -129,7 +136,11 @@ def _compare(
         question=question,
         evidence=result.evidence if result.ok else "none",
         sentence=result.sentence(
-            unit=unit, treated=label, control="accounts outside the community", label=question
+            unit=unit,
+            treated=label,
+            control="accounts outside the community",
+            label=question,
+            names=COVARIATE_WORDS,
         ),
         estimate=result,
         figures={"naive": result.naive, "adjusted": result.adjusted},

@@ -83,9 +83,10 @@ class EffectEstimate:
         treated: str = "treated",
         control: str = "others",
         label: str = "",
+        names: dict[str, str] | None = None,
     ) -> str:
         """The result in plain words, with its range, e.g. for a report; `label` names the
-        outcome (default: its column)."""
+        outcome (default: its column), `names` gives covariates words (default: as is)."""
         label = label or self.outcome
         if self.withheld:
             return f"No estimate for {label}: {self.withheld}"
@@ -93,7 +94,8 @@ class EffectEstimate:
         fmt = _formatter(self.outcome_type, unit)
         low, high = self.adjusted_ci
         level = f"{self.confidence:.0%}"
-        adjusted_for = ", ".join(self.covariates) if self.covariates else "nothing"
+        words = [(names or {}).get(c, c) for c in self.covariates]
+        adjusted_for = ", ".join(words) if words else "nothing"
         return (
             f"{label}: {fmt(self.treated_mean)} for {treated} vs "
             f"{fmt(self.control_mean)} for {control}; after adjusting for {adjusted_for} "
