@@ -103,6 +103,27 @@ def test_known_identity_gets_blank_profile_fields_filled_but_never_overwritten(d
     ingest([make_record(actor=Person(external_id="U9", name="Eve Q", email="eve@corp.dev"))])
     identity = Identity.objects.get(external_id="U9")
     assert (identity.name, identity.email) == ("Eve", "eve@corp.dev")
+    ingest([make_record(actor=Person(external_id="U9", timezone="Europe/Paris"))])
+    ingest([make_record(actor=Person(external_id="U9", timezone="+02:00"))])
+    assert Identity.objects.get(external_id="U9").timezone == "Europe/Paris"
+
+
+def test_a_new_identity_keeps_its_time_zone_and_an_overlong_one_is_refused(db, make_record):
+    ingest([make_record(actor=Person(external_id="T1", timezone="America/Sao_Paulo"))])
+    assert Identity.objects.get(external_id="T1").timezone == "America/Sao_Paulo"
+    result = ingest(
+        [
+            {
+                "source": "slack",
+                "external_id": "x",
+                "kind": "message",
+                "occurred_at": "2026-01-01T00:00:00+00:00",
+                "actor": {"external_id": "T2", "timezone": "Z" * 65},
+            }
+        ]
+    )
+    assert result.quarantined == 1
+    assert "`timezone` is 65 characters long" in next(iter(result.reasons))
 
 
 def test_freemail_domains_create_no_organization(db, make_record):

@@ -19,6 +19,7 @@ TITLE_MAX = 500
 URL_MAX = 2000
 BODY_EXCERPT_MAX = 1000
 NAME_MAX = 255
+TIMEZONE_MAX = 64
 
 
 class Organization(models.Model):
@@ -137,6 +138,8 @@ class Identity(models.Model):
     name = models.CharField(max_length=NAME_MAX, blank=True, default="")
     url = models.CharField(max_length=URL_MAX, blank=True, default="")
     avatar_url = models.CharField(max_length=URL_MAX, blank=True, default="")
+    # As the source states it: an IANA name or a UTC offset (see records.Person.timezone).
+    timezone = models.CharField(max_length=TIMEZONE_MAX, blank=True, default="")
     is_bot = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

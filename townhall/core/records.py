@@ -20,6 +20,7 @@ from townhall.core.models import (
     CHANNEL_MAX,
     EXTERNAL_ID_MAX,
     NAME_MAX,
+    TIMEZONE_MAX,
     TITLE_MAX,
     URL_MAX,
 )
@@ -49,6 +50,9 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
     # The company the account names on its profile (GitHub's `company`, a CRM field…):
     # links a new member to an Organization when no work email domain does.
     organization: str | None = None
+    # The account's time zone as its source states it: an IANA name ("Europe/Berlin",
+    # Slack's `tz`) or a UTC offset ("+01:00"). Evidence for identity resolution.
+    timezone: str | None = None
     is_bot: bool = False
 
     def __post_init__(self) -> None:
@@ -78,6 +82,7 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
             or (self.url is not None and len(self.url) > URL_MAX)
             or (self.avatar_url is not None and len(self.avatar_url) > URL_MAX)
             or (self.organization is not None and len(self.organization) > NAME_MAX)
+            or (self.timezone is not None and len(self.timezone) > TIMEZONE_MAX)
         ):
             self._raise_for_length()
         if not (external_id or email or username):
@@ -91,6 +96,7 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
         _check_length("email", self.email, 254)
         _check_length("url", self.url, URL_MAX)
         _check_length("avatar_url", self.avatar_url, URL_MAX)
+        _check_length("timezone", self.timezone, TIMEZONE_MAX)
 
     @property
     def key(self) -> str:

@@ -180,6 +180,12 @@ class PersonIn(Schema):
     name: str | None = Field(None, max_length=255)
     url: str | None = Field(None, max_length=2000)
     avatar_url: str | None = Field(None, max_length=2000)
+    organization: str | None = Field(
+        None, max_length=255, description="The company the account names on its profile."
+    )
+    timezone: str | None = Field(
+        None, max_length=64, description='IANA time zone ("Europe/Berlin") or UTC offset.'
+    )
     is_bot: bool = False
 
 

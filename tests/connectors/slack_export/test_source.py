@@ -202,7 +202,9 @@ def test_importing_stores_targets_and_bots(db, tmp_path):
     reply = Activity.objects.get(external_id="C024BE91L:1709547400.000300")
     assert reply.target_identity.external_id == "U0G9QF9C6"
     assert Identity.objects.get(external_id="B04MSX8Q7X").is_bot
-    assert not Identity.objects.get(external_id="U024BE7LH").is_bot
+    ana = Identity.objects.get(external_id="U024BE7LH")
+    assert not ana.is_bot
+    assert ana.timezone == "Europe/Lisbon"  # users.json `tz`: evidence for identity resolution
 
 
 def test_a_json_config_sets_the_options(tmp_path):

@@ -76,6 +76,8 @@ class User(msgspec.Struct):
     is_bot: bool = False
     is_app_user: bool = False
     profile: Profile | None = None
+    #: IANA time zone of the user's Slack settings, e.g. "Europe/Berlin".
+    tz: str | None = None
 
 
 class Conversation(msgspec.Struct):
@@ -164,6 +166,7 @@ def person_from_user(user: User) -> Person:
             name=profile.real_name or user.real_name or profile.display_name,
             email=email,
             avatar_url=profile.image_72,
+            timezone=user.tz,
             is_bot=is_bot,
         )
     except InvalidRecord:

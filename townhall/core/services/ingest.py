@@ -321,7 +321,7 @@ IdentityRefs = dict[IdentityKey, tuple[int, int]]
 # Per record: its source id, its actor's key and its target's key (or None).
 RecordKeys = list[tuple[int, IdentityKey, IdentityKey | None]]
 
-_PROFILE_FIELDS = ("username", "email", "name", "url", "avatar_url")
+_PROFILE_FIELDS = ("username", "email", "name", "url", "avatar_url", "timezone")
 _LOOKUP_CHUNK = 5000
 
 
@@ -399,6 +399,7 @@ def _resolve_identities(
             name=people[key].name or "",
             url=people[key].url or "",
             avatar_url=people[key].avatar_url or "",
+            timezone=people[key].timezone or "",
             is_bot=people[key].is_bot,
         )
         for key, member in zip(new_keys, members, strict=True)
@@ -456,7 +457,7 @@ def _select_identities(
 
 def _filled_profile(stored: list[Any], person: Person) -> tuple[str, ...] | None:
     """The stored profile with its blanks filled from `person`, or None if nothing changes."""
-    username, email, name, url, avatar_url = stored
+    username, email, name, url, avatar_url, zone = stored
     # Nearly always nothing changes: test that first, without building anything.
     if not (
         (person.username and not username)
@@ -464,6 +465,7 @@ def _filled_profile(stored: list[Any], person: Person) -> tuple[str, ...] | None
         or (person.name and not name)
         or (person.url and not url)
         or (person.avatar_url and not avatar_url)
+        or (person.timezone and not zone)
     ):
         return None
     return (
@@ -472,6 +474,7 @@ def _filled_profile(stored: list[Any], person: Person) -> tuple[str, ...] | None
         name or person.name or "",
         url or person.url or "",
         avatar_url or person.avatar_url or "",
+        zone or person.timezone or "",
     )
 
 
