@@ -24,6 +24,18 @@ PRESENCE = {"slack": 0.62, "forum": 0.55, "github": 0.33, "twitter": 0.2, "meetu
 EMPLOYEE_PRESENCE = {"slack": 1.0, "forum": 0.8, "github": 0.6, "twitter": 0.35, "meetup": 0.45}
 # UTC offsets of where people live, with how common each is.
 TIMEZONES = ((-8, 12), (-5, 18), (-3, 6), (0, 10), (1, 22), (2, 6), (5, 10), (8, 8), (9, 8))
+# What Slack's users.json says for people at each offset (its `tz`, an IANA name).
+ZONE_NAMES = {
+    -8: "America/Los_Angeles",
+    -5: "America/New_York",
+    -3: "America/Sao_Paulo",
+    0: "Europe/London",
+    1: "Europe/Berlin",
+    2: "Europe/Helsinki",
+    5: "Asia/Karachi",
+    8: "Asia/Singapore",
+    9: "Asia/Tokyo",
+}
 
 
 @dataclass
@@ -158,6 +170,7 @@ def _identity(rng: random.Random, person: DemoPerson, source: str, given: str, l
             username=f"{_slug(given.split()[0])}.{_slug(last)}",
             name=person.name,
             email=person.email,
+            timezone=ZONE_NAMES[person.utc_offset],
         )
     if source == "forum":
         # Most sign up with the address they use on Slack; some keep work and community apart.
