@@ -104,6 +104,18 @@ class Engine:
         """Run an expression and return its rows."""
         return self.con.to_pandas(expr)
 
+    def execute_plain(self, expr: ir.Table) -> pd.DataFrame:
+        """`execute` for large results of numbers, text and booleans (no dates).
+
+        DuckDB's rows come through Arrow: pyarrow builds the DataFrame several times
+        faster than Ibis' own conversion (2.4M rows with two text columns: 0.25 s vs
+        1.7 s) and gives the same columns for such tables. (Dates would differ: Arrow
+        gives `datetime.date` objects.)
+        """
+        if self.name == "duckdb":
+            return self.con.to_pyarrow(expr).to_pandas()
+        return self.execute(expr)
+
 
 def connect(name: str = "duckdb", *, master: str | None = None) -> Engine:
     """Start an engine: "duckdb" (in-process) or "spark" (local[*] or a cluster URL)."""

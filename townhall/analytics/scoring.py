@@ -147,20 +147,28 @@ def scoring_activities(tables: Tables) -> ir.Table:
 
 
 def compute_scores(
-    engine: Engine, tables: Tables, config: ScoringConfig | None = None
+    engine: Engine,
+    tables: Tables,
+    config: ScoringConfig | None = None,
+    *,
+    groups: ir.Table | None = None,
+    layered: bool = False,
 ) -> ScoreResult:
     """Run the score, level, channel, explanation and trend pipelines on `engine`.
 
     The (member, source, kind) contributions and audience pairs are cached in the engine
-    once and shared by the global, per-source and explanation expressions.
+    once and shared by the global, per-source and explanation expressions. `groups`,
+    when given, are the decayed groups already at hand (increments.py); `layered` says
+    a group may repeat across layers, so explanations sum them first.
     """
     from townhall.analytics.pipelines.channels import channel_table
     from townhall.analytics.pipelines.levels import level_table
     from townhall.analytics.pipelines.scores import (
         audience_pairs,
-        contributions,
+        decayed_groups,
         explained_score_table,
         source_totals,
+        weigh,
     )
     from townhall.analytics.pipelines.trends import trend_table
 
@@ -171,14 +179,22 @@ def compute_scores(
         # once, keeping only what scoring reads, instead of once per pass below.
         narrow = scoring_activities(tables).cache()
         tables = replace(tables, activities=narrow)
-    parts = contributions(tables, config).cache()
+    if groups is None:
+        groups = decayed_groups(tables, config)
+    elif layered:
+        # The same (member, role, source, kind) in several layers: one row each, so that
+        # explanations rank whole contributions.
+        groups = groups.group_by(["member_id", "role", "source", "kind"]).agg(
+            n=groups.n.sum(), decay=groups.decay.sum()
+        )
+    parts = weigh(groups, tables).cache()
     audience = audience_pairs(tables, config).cache()
     totals = source_totals(tables, config, parts=parts).cache()
     try:
-        members = engine.execute(
+        members = engine.execute_plain(
             explained_score_table(tables, config, parts=parts, audience=audience, totals=totals)
         )
-        channels = engine.execute(
+        channels = engine.execute_plain(
             level_table(
                 channel_table(tables, config, parts=parts, audience=audience, totals=totals),
                 config,
@@ -201,11 +217,13 @@ def run_scores_stage(engine: Engine, tables: Tables) -> dict[str, object]:
 
     Returns counts and timings for `townhall analyze`'s summary.
     """
+    from townhall.analytics.increments import groups_for_run
     from townhall.core.services.scores import write_scores
 
     config = scoring_config()
     started = time.perf_counter()
-    result = compute_scores(engine, tables, config)
+    run = groups_for_run(engine, tables, config)
+    result = compute_scores(engine, tables, config, groups=run.groups, layered=run.layered)
     computed = time.perf_counter()
     written = write_scores(
         result.members,
@@ -216,6 +234,8 @@ def run_scores_stage(engine: Engine, tables: Tables) -> dict[str, object]:
         grace_days=config.grace_days,
     )
     return {
+        "mode": run.mode if run.mode == "incremental" else f"full ({run.reason})",
+        "new activities": run.new_activities,
         "members scored": written.members,
         "channel scores": written.channels,
         "superusers": written.superusers,

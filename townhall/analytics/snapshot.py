@@ -525,6 +525,7 @@ def load_tables(
         kinds=dims["kinds"].select("kind", "weight"),
         sources=dims["sources"].select("source", "weight"),
         as_of=as_of or datetime.now(UTC),
+        snapshot=directory,
     )
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
@@ -81,3 +82,6 @@ class Tables:
     # The moment the analysis is "at": decay and windows are measured back from here,
     # so a run is reproducible and a test needs no frozen clock.
     as_of: datetime
+    # The snapshot directory the tables were loaded from (None for tables built in
+    # memory): stages that keep state between runs (increments.py) key it to this.
+    snapshot: Path | None = None

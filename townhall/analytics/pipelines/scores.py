@@ -81,11 +81,13 @@ def _interactions(tables: Tables) -> ir.Table:
     )
 
 
-def contributions(tables: Tables, config: ScoringConfig | None = None) -> ir.Table:
-    """(member_id, role, source, kind, n, points): what each (kind, source) adds to love or reach.
+def decayed_groups(tables: Tables, config: ScoringConfig | None = None) -> ir.Table:
+    """(member_id, role, source, kind, n, decay): the one grouped pass over activities.
 
     role "love": the member's own activities; role "reach": interactions they received.
-    points = kind weight × source weight × Σ decay.
+    decay = Σ 2^(−age/H) as of `tables.as_of`, before any weight — so weights can change
+    without a new pass, and groups computed as of an earlier moment stay exact when
+    scaled by 2^(−Δ/H) (townhall/analytics/increments.py keeps them between runs).
     """
     config = config or scoring_config()
     own = _human_activities(tables)
@@ -98,19 +100,35 @@ def contributions(tables: Tables, config: ScoringConfig | None = None) -> ir.Tab
         n=received.count(), decay=_decay(tables, received, config).sum()
     )
     reach = reach.mutate(role=ibis.literal(REACH))
-    parts = love.union(reach.select(love.columns))
+    return love.select(*GROUP_COLUMNS).union(reach.select(*GROUP_COLUMNS))
+
+
+GROUP_COLUMNS = ("member_id", "role", "source", "kind", "n", "decay")
+
+
+def weigh(groups: ir.Table, tables: Tables) -> ir.Table:
+    """(member_id, role, source, kind, n, points): decayed groups × kind and source weights."""
     kinds, sources = tables.kinds, tables.sources
-    joined = parts.left_join(kinds, parts.kind == kinds.kind).left_join(
-        sources, parts.source == sources.source
+    joined = groups.left_join(kinds, groups.kind == kinds.kind).left_join(
+        sources, groups.source == sources.source
     )
     return joined.select(
-        member_id=parts.member_id,
-        role=parts.role,
-        source=parts.source,
-        kind=parts.kind,
-        n=parts.n,
-        points=parts.decay * kinds.weight.fill_null(1.0) * sources.weight.fill_null(1.0),
+        member_id=groups.member_id,
+        role=groups.role,
+        source=groups.source,
+        kind=groups.kind,
+        n=groups.n,
+        points=groups.decay * kinds.weight.fill_null(1.0) * sources.weight.fill_null(1.0),
     )
+
+
+def contributions(tables: Tables, config: ScoringConfig | None = None) -> ir.Table:
+    """(member_id, role, source, kind, n, points): what each (kind, source) adds to love or reach.
+
+    role "love": the member's own activities; role "reach": interactions they received.
+    points = kind weight × source weight × Σ decay.
+    """
+    return weigh(decayed_groups(tables, config), tables)
 
 
 def audience_pairs(tables: Tables, config: ScoringConfig | None = None) -> ir.Table:
