@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.accounts.permissions import member_for
-from townhall.community import pagecache, selectors, selectors_moderation, services
+from townhall.community import fragments, pagecache, selectors, selectors_moderation, services
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
 from townhall.community.forms_moderation import FlagForm
 from townhall.community.models import IdeaStatus, Subscription, Topic, TopicKind, duration_text
@@ -173,6 +173,7 @@ def _render_topic(
         time_to_solution=duration_text(topic.time_to_solution),
         **signals.solved_too_context(topic, viewer),
     )
+    context["replies_html"] = fragments.render_replies(request, data.replies, context)
     return render(request, "community/topic.html", context)
 
 
