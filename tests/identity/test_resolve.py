@@ -104,3 +104,31 @@ def test_the_middle_band_goes_to_review_not_to_a_merge():
     resolution = resolve([a, b])
     assert not together(resolution, a, b)
     assert [(s.a, s.b) for s in resolution.suggestions] == [(a.member_id, b.member_id)]
+
+
+def zoned(source, external_id, zone, **fields):
+    from dataclasses import replace
+
+    return replace(account(source, external_id, **fields), timezone=zone)
+
+
+def test_time_zones_hours_apart_keep_a_pair_out_of_automatic_merging():
+    a = zoned("slack", "U1", "Europe/Warsaw", name="Katarzyna Wiśniewska")
+    b = zoned("forum", "f1", "America/Los_Angeles", name="Wisniewska, KATARZYNA")
+    assert not together(resolve([a, b]), a, b)
+    near = zoned("forum", "f2", "Europe/Berlin", name="Wisniewska, KATARZYNA")
+    c = zoned("slack", "U2", "Europe/Warsaw", name="Katarzyna Wiśniewska")
+    assert together(resolve([c, near]), c, near)  # the same offset: no conflict
+    d = zoned("slack", "U3", "Asia/Tokyo", email="kasia@acme.io", name="Katarzyna Wiśniewska")
+    e = zoned("forum", "f3", "-05:00", email="kasia@acme.io", name="K. Wisniewska")
+    assert together(resolve([d, e]), d, e)  # an email outweighs the zones
+
+
+def test_stated_time_zones_read_as_standard_utc_offsets():
+    from townhall.identity.profiles import utc_offset
+
+    assert utc_offset("Europe/Berlin") == 1.0  # winter time, whatever the season
+    assert utc_offset("America/New_York") == -5.0
+    assert utc_offset("+05:30") == 5.5 and utc_offset("UTC-3") == -3.0
+    assert utc_offset("UTC") == 0.0
+    assert utc_offset("Mars/Olympus") is None and utc_offset("") is None

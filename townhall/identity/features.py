@@ -118,6 +118,8 @@ class PairFeatures:
     source_conflict: float
     handle_stem: float
     activity_overlap: float
+    # Not in the fitted model (vector below): a rule in model.confidence.
+    timezone_conflict: float = 0.0
 
     def vector(self) -> list[float]:
         return [
@@ -166,6 +168,8 @@ class PairFeatures:
             parts.append("active at the same time")
         if self.source_conflict:
             parts.append("different accounts on the same source")
+        if self.timezone_conflict:
+            parts.append("time zones hours apart")
         if self.lone_first_name:
             parts.append("only a first name")
         return parts
@@ -240,7 +244,22 @@ def pair_features(a: Profile, b: Profile, name_counts: dict[str, int]) -> PairFe
         source_conflict=conflict,
         handle_stem=1.0 if a.stems & b.stems and not username else 0.0,
         activity_overlap=_overlap(a, b),
+        timezone_conflict=_timezone_conflict(a, b),
     )
+
+
+# Stated time zones this many hours apart (or more) say two places, not one person who
+# travels or rounds their zone: a neighbouring zone, or half-hour zones, are not a conflict.
+TIMEZONE_GAP_HOURS = 3.0
+
+
+def _timezone_conflict(a: Profile, b: Profile) -> float:
+    """1 when both state time zones and every pair of them is far apart."""
+    if not (a.utc_offsets and b.utc_offsets):
+        return 0.0
+    closest = min(abs(x - y) for x in a.utc_offsets for y in b.utc_offsets)
+    closest = min(closest, 24 - closest)  # UTC+12 and UTC-11 are neighbours
+    return 1.0 if closest >= TIMEZONE_GAP_HOURS else 0.0
 
 
 def _overlap(a: Profile, b: Profile) -> float:

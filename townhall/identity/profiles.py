@@ -7,9 +7,13 @@ people (a team's support@ address) are kept aside and never used as evidence.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz
 
@@ -41,6 +45,8 @@ class AccountFacts:
     #: First and last activity of the account, in days since the epoch (0 when unknown).
     first_seen: float = 0.0
     last_seen: float = 0.0
+    #: As the source states it (an IANA name or a UTC offset); "" when unknown.
+    timezone: str = ""
 
 
 @dataclass
@@ -56,12 +62,40 @@ class Profile:
     handles: set[str] = field(default_factory=set)
     domains: set[str] = field(default_factory=set)
     stems: set[str] = field(default_factory=set)
+    #: UTC offsets (hours, standard time) of the time zones the accounts state.
+    utc_offsets: set[float] = field(default_factory=set)
     first_seen: float = 0.0
     last_seen: float = 0.0
 
     @property
     def multi_token_names(self) -> list[tuple[str, ...]]:
         return [n for n in self.names if len(n) >= 2]
+
+
+_OFFSET_RE = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
+# A fixed day in January: the standard (winter, northern) offset, so summer time on one
+# account and winter time on another never look like two places.
+_REFERENCE = datetime(2025, 1, 15, 12, tzinfo=UTC)
+
+
+@lru_cache(maxsize=1024)
+def utc_offset(zone: str) -> float | None:
+    """Hours from UTC of a stated time zone ("Europe/Berlin", "+05:30", "UTC-3"), or None."""
+    zone = (zone or "").strip()
+    if not zone:
+        return None
+    match = _OFFSET_RE.match(zone)
+    if match:
+        sign, hours, minutes = match.groups()
+        value = int(hours) + int(minutes or 0) / 60
+        return -value if sign == "-" else value
+    if zone.upper() in ("UTC", "GMT", "Z"):
+        return 0.0
+    try:
+        delta = _REFERENCE.astimezone(ZoneInfo(zone)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return delta.total_seconds() / 3600 if delta is not None else None
 
 
 def shared_emails(accounts: Iterable[AccountFacts]) -> set[str]:
@@ -98,6 +132,9 @@ def build_profiles(
         if profile is None:
             profile = profiles[account.member_id] = Profile(account.member_id)
         profile.accounts[account.source].add(account.external_id)
+        offset = utc_offset(account.timezone)
+        if offset is not None:
+            profile.utc_offsets.add(offset)
         if account.first_seen:
             profile.first_seen = min(profile.first_seen or account.first_seen, account.first_seen)
             profile.last_seen = max(profile.last_seen, account.last_seen)

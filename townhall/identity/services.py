@@ -7,7 +7,7 @@ and reversible — and queues the middle band as MergeSuggestions for review.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -50,9 +50,9 @@ def load_accounts() -> list[AccountFacts]:
     }
     accounts = []
     rows = Identity.objects.filter(member__merged_into__isnull=True, is_bot=False).values_list(
-        "id", "member_id", "source__slug", "external_id", "username", "email", "name"
+        "id", "member_id", "source__slug", "external_id", "username", "email", "name", "timezone"
     )
-    for identity_id, member_id, source, external_id, username, email, name in rows.iterator(
+    for identity_id, member_id, source, external_id, username, email, name, zone in rows.iterator(
         chunk_size=5000
     ):
         first, last = spans.get(identity_id, (None, None))
@@ -66,6 +66,7 @@ def load_accounts() -> list[AccountFacts]:
                 name=name,
                 first_seen=first.timestamp() / DAY if first else 0.0,
                 last_seen=last.timestamp() / DAY if last else 0.0,
+                timezone=zone,
             )
         )
     return accounts
@@ -136,9 +137,7 @@ def _queue_suggestions(resolution: Resolution) -> None:
                 member_high_id=b,
                 confidence=round(pair.confidence, 4),
                 evidence=pair.features.describe(),
-                features=dict(
-                    zip(pair.features.__dataclass_fields__, pair.features.vector(), strict=True)
-                ),
+                features=asdict(pair.features),
             )
         )
     MergeSuggestion.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
