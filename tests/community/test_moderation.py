@@ -194,3 +194,42 @@ def test_counts_stay_right_through_hide_delete_restore(question, answer, moderat
     approve(answer, by=moderator)
     assert Topic.objects.get(pk=question.pk).reply_count == 1
     assert Reply.objects.get(pk=answer.pk).moderation == ModerationState.VISIBLE
+
+
+def test_a_hidden_solution_unsolves_the_question_until_it_is_restored(
+    question, answer, asker, moderator
+):
+    from townhall.community.models import ReputationTotal
+    from townhall.community.services import accept_solution
+
+    def points():
+        total = ReputationTotal.objects.filter(member=answer.author).first()
+        return total.points if total else 0
+
+    before = points()
+    accept_solution(question, answer, by=asker)
+    solved_at = Topic.objects.get(pk=question.pk).solved_at
+    with_solution = points()
+    assert with_solution > before
+    hide(answer, reason="copied from a blog without credit", by=moderator)
+    topic = Topic.objects.get(pk=question.pk)
+    assert not topic.is_solved and topic.solved_at is None
+    assert points() < with_solution  # the solution's points go back while it is down
+    approve(answer, by=moderator)
+    topic = Topic.objects.get(pk=question.pk)
+    assert topic.solution_id == answer.pk and topic.solved_at == solved_at
+    assert topic.time_to_solution == solved_at - topic.created_at
+    assert points() == with_solution
+
+
+def test_a_restored_solution_does_not_replace_one_accepted_meanwhile(
+    question, answer, asker, answerer, moderator
+):
+    from townhall.community.services import accept_solution, create_reply
+
+    accept_solution(question, answer, by=asker)
+    delete_post(answer, reason="spam link", by=moderator)
+    better = create_reply(question, body="Use the rotation endpoint.", by=answerer)
+    accept_solution(question, better, by=asker)
+    approve(answer, by=moderator)
+    assert Topic.objects.get(pk=question.pk).solution_id == better.pk

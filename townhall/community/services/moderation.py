@@ -10,6 +10,8 @@ written).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -127,6 +129,9 @@ def _set_state(
         raise ValidationError("Give a reason: the author may ask, and the audit log keeps it.")
     content.moderation = state
     content.save(update_fields=["moderation"])
+    solution = (
+        _solution_follows(content, topic, before, state) if isinstance(content, Reply) else {}
+    )
     if isinstance(content, Reply):
         if before == ModerationState.HELD and state == ModerationState.VISIBLE:
             publish_reply(content, topic)
@@ -154,9 +159,49 @@ def _set_state(
         kind,
         pk,
         reason=reason,
-        data=audit_data(content, before=before, after=state.value, flags_resolved=resolved),
+        data=audit_data(
+            content, before=before, after=state.value, flags_resolved=resolved, **solution
+        ),
     )
     return content
+
+
+def _solution_follows(
+    reply: Reply, topic: Topic, before: str, state: ModerationState
+) -> dict[str, object]:
+    """A question whose accepted solution is taken down is no longer solved; restored, the
+    solution comes back (unless another was accepted meanwhile). Returns what the audit
+    entry keeps so a later restore knows."""
+    from townhall.accounts.models import AuditEvent
+    from townhall.community.services.reputation import sync_reputation
+
+    if before == ModerationState.VISIBLE and topic.solution_id == reply.pk:
+        solved_at = topic.solved_at
+        Topic.objects.filter(pk=topic.pk).update(
+            solution=None, solved_at=None, time_to_solution=None
+        )
+        sync_reputation([topic.pk])  # the solution's points go back while it is down
+        return {"was_solution": True, "solved_at": solved_at.isoformat() if solved_at else None}
+    if state == ModerationState.VISIBLE and topic.solution_id is None:
+        taken_down = (
+            AuditEvent.objects.filter(target_type="community.reply", target_id=str(reply.pk))
+            .exclude(verb="approve")
+            .order_by("-created_at", "-id")
+            .values_list("data", flat=True)
+            .first()
+        )
+        if taken_down and taken_down.get("was_solution"):
+            solved_at = (
+                datetime.fromisoformat(taken_down["solved_at"])
+                if taken_down.get("solved_at")
+                else timezone.now()
+            )
+            Topic.objects.filter(pk=topic.pk).update(
+                solution=reply, solved_at=solved_at, time_to_solution=solved_at - topic.created_at
+            )
+            sync_reputation([topic.pk])
+            return {"solution_restored": True}
+    return {}
 
 
 def hide(content: Post, *, reason: str, by: Member) -> Post:
