@@ -169,3 +169,38 @@ def test_the_community_endpoints_are_in_the_openapi_schema(client, manager):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/community/boards/{slug}/topics" in paths
     assert set(paths["/api/v1/community/topics/{topic_id}/vote"]) == {"post", "delete"}
+
+
+def test_search_finds_what_the_caller_may_read_and_nothing_else(
+    client, board, staff_board, make_topic, asker, answerer, employee
+):
+    solved = make_topic(title="Rotate the webhook secret", tags=["webhooks"])
+    answer = services.create_reply(
+        solved, body="Rotate it under Settings, then redeploy.", by=answerer
+    )
+    services.accept_solution(solved, answer, by=asker)
+    make_topic(title="Webhook retries after an outage")
+    services.create_topic(
+        staff_board,
+        kind="discussion",
+        title="Webhook secret of our biggest customer",
+        body="",
+        by=employee,
+    )
+    status, found = call(client, "get", "/community/search?q=webhook", asker, "read")
+    assert status == 200 and found["count"] == 2
+    assert {hit["topic"]["title"] for hit in found["items"]} == {
+        "Rotate the webhook secret",
+        "Webhook retries after an outage",
+    }
+    _, solved_only = call(client, "get", "/community/search?q=webhook&solved=true", asker, "read")
+    assert [hit["topic"]["id"] for hit in solved_only["items"]] == [solved.pk]
+    _, by_reply = call(client, "get", "/community/search?q=redeploy", asker, "read")
+    assert by_reply["items"][0]["reply_id"] == answer.pk
+    assert "<mark>redeploy</mark>" in by_reply["items"][0]["snippet_html"]
+    _, staff = call(client, "get", "/community/search?q=biggest+customer", employee, "read")
+    assert staff["count"] == 1
+    _, hidden = call(client, "get", "/community/search?q=biggest+customer", asker, "read")
+    assert hidden["count"] == 0
+    assert call(client, "get", "/community/search?q=webhook&sort=oldest", asker, "read")[0] == 422
+    assert call(client, "get", "/community/search?q=webhook")[0] == 401

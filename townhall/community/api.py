@@ -112,6 +112,34 @@ class TopicFiltersIn(Schema):
     offset: int = Field(0, ge=0)
 
 
+class SearchIn(Schema):
+    q: str = Field(description='Words, "a phrase", -excluded, a OR b (as on the search page).')
+    board: str | None = Field(None, description="A board's slug (its sub-boards included).")
+    kind: TopicKind | None = None
+    solved: bool | None = Field(None, description="Questions solved (true) or not (false).")
+    tag: str | None = Field(None, description="A tag's slug.")
+    sort: str = Field("relevance", pattern="^(relevance|newest)$")
+    page: int = Field(1, ge=1, le=1000)
+
+
+class SearchHitOut(Schema):
+    topic: TopicSummaryOut
+    score: float
+    reply_id: int | None = Field(
+        description="The reply that matched best, if not the topic itself."
+    )
+    snippet_html: str = Field(description="An excerpt with the matches in <mark>, escaped.")
+    url: str
+
+
+class SearchOut(Schema):
+    query: str
+    count: int
+    page: int
+    pages: int
+    items: list[SearchHitOut]
+
+
 class TopicIn(Schema):
     kind: TopicKind
     title: str
@@ -292,6 +320,48 @@ def list_topics(request: HttpRequest, slug: str, filters: Query[TopicFiltersIn])
         "next": _page_url(request, offset + limit) if offset + limit < count else None,
         "previous": _page_url(request, max(offset - limit, 0)) if offset > 0 else None,
         "items": [_summary(topic) for topic in rows],
+    }
+
+
+@router.get(
+    "/community/search",
+    response={200: SearchOut, **_ERRORS},
+    summary="Search topics and replies",
+    operation_id="search_community",
+)
+def search_topics(request: HttpRequest, filters: Query[SearchIn]) -> dict[str, Any]:
+    """Full-text search over the topics and replies the caller may read (the same ranking,
+    filters and visibility as the search page), 20 topics a page."""
+    from townhall.community.search import SearchFilters, search
+
+    viewer = _viewer(request)
+    results = search(
+        viewer,
+        filters.q,
+        SearchFilters(
+            board=filters.board or "",
+            kind=filters.kind.value if filters.kind else "",
+            solved={True: "yes", False: "no", None: ""}[filters.solved],
+            tag=filters.tag or "",
+            sort=filters.sort,
+        ),
+        page=filters.page,
+    )
+    return {
+        "query": results.query,
+        "count": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "items": [
+            {
+                "topic": _summary(hit.topic),
+                "score": hit.score,
+                "reply_id": hit.reply_id,
+                "snippet_html": str(hit.snippet),
+                "url": hit.url,
+            }
+            for hit in results.hits
+        ],
     }
 
 
