@@ -204,3 +204,37 @@ def test_search_finds_what_the_caller_may_read_and_nothing_else(
     assert hidden["count"] == 0
     assert call(client, "get", "/community/search?q=webhook&sort=oldest", asker, "read")[0] == 422
     assert call(client, "get", "/community/search?q=webhook")[0] == 401
+
+
+def test_leaderboard_and_a_members_reputation(
+    client, board, staff_board, make_topic, asker, answerer, employee, make_person
+):
+    question = make_topic(title="How do I export?")
+    answer = services.create_reply(question, body="Use the export button.", by=answerer)
+    services.accept_solution(question, answer, by=asker)
+    secret = services.create_topic(
+        staff_board, kind="question", title="Payroll", body="", by=employee
+    )
+    colleague = make_person(name="Cleo Colleague", employee=True)
+    staff_answer = services.create_reply(secret, body="Ask HR.", by=colleague)
+    services.accept_solution(secret, staff_answer, by=employee)
+    status, leaders = call(client, "get", "/community/leaderboard", asker, "read")
+    assert status == 200 and leaders[0]["member"]["id"] == answerer.pk
+    assert leaders[0]["points"] > 0 and leaders[0]["rank"]
+    _, on_board = call(
+        client, "get", "/community/leaderboard?board=help&all_time=true", asker, "read"
+    )
+    assert [row["member"]["id"] for row in on_board][:1] == [answerer.pk]
+    assert call(client, "get", "/community/leaderboard?board=staff", asker, "read")[0] == 404
+    status, standing = call(
+        client, "get", f"/community/members/{answerer.pk}/reputation", asker, "read"
+    )
+    assert status == 200 and standing["points"] > 0
+    assert "first_solution" in {badge["slug"] for badge in standing["badges"]}
+    assert question.pk in {row["topic_id"] for row in standing["ledger"]}
+    path = f"/community/members/{colleague.pk}/reputation"
+    _, seen_by_member = call(client, "get", path, asker, "read")
+    _, seen_by_staff = call(client, "get", path, employee, "read")
+    assert secret.pk not in {row["topic_id"] for row in seen_by_member["ledger"]}  # hidden board
+    assert secret.pk in {row["topic_id"] for row in seen_by_staff["ledger"]}
+    assert call(client, "get", "/community/members/999999/reputation", asker, "read")[0] == 404

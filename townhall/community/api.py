@@ -140,6 +140,49 @@ class SearchOut(Schema):
     items: list[SearchHitOut]
 
 
+class LeaderboardIn(Schema):
+    board: str | None = Field(None, description="A board's slug (its sub-boards included).")
+    days: int | None = Field(
+        30, ge=1, le=3650, description="Points earned in the last N days; omit for 30."
+    )
+    all_time: bool = Field(False, description="Points of all time (days is then ignored).")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class LeaderOut(Schema):
+    position: int
+    member: AuthorOut
+    points: int = Field(description="Earned in the period.")
+    total: int = Field(description="All-time total.")
+    rank: str
+    is_mvp: bool
+
+
+class BadgeOut(Schema):
+    slug: str
+    name: str
+    how: str
+    awarded_at: datetime
+
+
+class LedgerOut(Schema):
+    action: str
+    points: int
+    created_at: datetime
+    topic_id: int | None = Field(description="Empty when you cannot read the topic.")
+
+
+class StandingOut(Schema):
+    member: AuthorOut
+    points: int
+    rank: str
+    next_rank: str | None
+    points_to_next_rank: int
+    badges: list[BadgeOut]
+    mvp: str | None = Field(description="Why they were named an MVP, if they are one.")
+    ledger: list[LedgerOut] = Field(description="The latest points earned or lost.")
+
+
 class TopicIn(Schema):
     kind: TopicKind
     title: str
@@ -361,6 +404,72 @@ def search_topics(request: HttpRequest, filters: Query[SearchIn]) -> dict[str, A
                 "url": hit.url,
             }
             for hit in results.hits
+        ],
+    }
+
+
+@router.get(
+    "/community/leaderboard",
+    response={200: list[LeaderOut], **_ERRORS},
+    summary="Leaderboard",
+    operation_id="community_leaderboard",
+)
+def leaderboard(request: HttpRequest, filters: Query[LeaderboardIn]) -> list[dict[str, Any]]:
+    """Members by reputation points earned in a period, overall or on a board you can read."""
+    from townhall.community.selectors_reputation import leaderboard as rows_of
+
+    viewer = _viewer(request)
+    board = _board(filters.board, viewer) if filters.board else None
+    rows = rows_of(
+        board=board, days=None if filters.all_time else filters.days, limit=filters.limit
+    )
+    return [
+        {
+            "position": row.position,
+            "member": {"id": row.member_id, "name": row.name, "is_employee": False},
+            "points": row.points,
+            "total": row.total,
+            "rank": row.rank.name,
+            "is_mvp": row.is_mvp,
+        }
+        for row in rows
+    ]
+
+
+@router.get(
+    "/community/members/{member_id}/reputation",
+    response={200: StandingOut, **_ERRORS},
+    summary="A member's reputation",
+    operation_id="community_member_reputation",
+)
+def member_reputation(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    """A member's points, rank, badges, MVP flag and latest ledger rows (rows about topics
+    you cannot read carry no topic)."""
+    from townhall.community.selectors_reputation import standing_of
+
+    member = Member.active.filter(pk=member_id, is_bot=False).first()
+    if member is None:
+        raise HttpError(404, "No such member.")
+    standing = standing_of(member, viewer=_viewer(request))
+    return {
+        "member": _author(member),
+        "points": standing.points,
+        "rank": standing.rank.name,
+        "next_rank": standing.next_rank.name if standing.next_rank else None,
+        "points_to_next_rank": standing.to_next,
+        "badges": [
+            {"slug": badge.slug, "name": badge.name, "how": badge.how, "awarded_at": row.awarded_at}
+            for badge, row in standing.badges
+        ],
+        "mvp": standing.mvp.reason if standing.mvp else None,
+        "ledger": [
+            {
+                "action": event.action,
+                "points": event.points,
+                "created_at": event.created_at,
+                "topic_id": event.topic_id if getattr(event, "readable", False) else None,
+            }
+            for event in standing.ledger
         ],
     }
 
