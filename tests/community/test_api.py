@@ -238,3 +238,47 @@ def test_leaderboard_and_a_members_reputation(
     assert secret.pk not in {row["topic_id"] for row in seen_by_member["ledger"]}  # hidden board
     assert secret.pk in {row["topic_id"] for row in seen_by_staff["ledger"]}
     assert call(client, "get", "/community/members/999999/reputation", asker, "read")[0] == 404
+
+
+def test_moderators_work_the_queue_through_the_api_and_members_cannot(
+    client, question, answer, asker, answerer, moderator
+):
+    status, made = call(
+        client,
+        "post",
+        "/community/flags",
+        asker,
+        body={"kind": "reply", "id": answer.pk, "reason": "spam"},
+    )
+    assert status == 201 and made["reason"] == "spam"
+    assert call(client, "get", "/community/moderation/queue", asker, "read")[0] == 403
+    status, queue = call(client, "get", "/community/moderation/queue", moderator, "read")
+    assert status == 200
+    assert [(item["kind"], item["id"]) for item in queue["flagged"]] == [("reply", answer.pk)]
+    assert queue["flagged"][0]["flags"][0]["reason"] == "spam"
+    path = f"/community/moderation/reply/{answer.pk}/hide"
+    assert call(client, "post", path, asker, body={"reason": "no"})[0] == 403
+    status, done = call(client, "post", path, moderator, body={"reason": "link farm"})
+    assert status == 200 and done["moderation"] == "hidden"
+    _, topic = call(client, "get", f"/community/topics/{question.pk}", answerer, "read")
+    assert answer.pk not in [reply["id"] for reply in topic["replies"]]
+    status, refused = call(
+        client,
+        "post",
+        f"/community/moderation/reply/{answer.pk}/lock",
+        moderator,
+        body={"reason": "x"},
+    )
+    assert status == 400 and "Only topics" in refused["detail"]
+    status, body = call(
+        client,
+        "post",
+        f"/community/moderation/topic/{question.pk}/lock",
+        moderator,
+        body={"reason": ""},
+    )
+    assert status == 200, body
+    assert Topic.objects.get(pk=question.pk).is_locked
+    from townhall.accounts.models import AuditEvent
+
+    assert {"hide", "lock"} <= set(AuditEvent.objects.values_list("verb", flat=True))

@@ -183,6 +183,42 @@ class StandingOut(Schema):
     ledger: list[LedgerOut] = Field(description="The latest points earned or lost.")
 
 
+class FlagIn(Schema):
+    kind: str = Field(pattern="^(topic|reply)$")
+    id: int
+    reason: str = Field(description="spam, offensive, off_topic, duplicate or other.")
+    text: str = Field("", max_length=1000, description="Needed for `other`.")
+
+
+class DecisionIn(Schema):
+    reason: str = Field(
+        "", max_length=2000, description="Kept in the audit log; needed to hide or delete."
+    )
+
+
+class FlagOut(Schema):
+    reason: str
+    text: str
+    automatic: bool = Field(description="Raised by the spam check (its score is in `spam`).")
+    created_at: datetime
+
+
+class QueueItemOut(Schema):
+    kind: str
+    id: int
+    topic_id: int
+    title: str
+    author: AuthorOut
+    moderation: str
+    flags: list[FlagOut]
+    spam: dict[str, Any] | None
+
+
+class QueueOut(Schema):
+    held: list[QueueItemOut]
+    flagged: list[QueueItemOut]
+
+
 class TopicIn(Schema):
     kind: TopicKind
     title: str
@@ -472,6 +508,110 @@ def member_reputation(request: HttpRequest, member_id: int) -> dict[str, Any]:
             for event in standing.ledger
         ],
     }
+
+
+def _queue_item(item: Any) -> dict[str, Any]:
+    post = item.post
+    return {
+        "kind": item.kind,
+        "id": post.pk,
+        "topic_id": item.topic.pk,
+        "title": item.topic.title,
+        "author": _author(post.author),
+        "moderation": post.moderation,
+        "flags": [
+            {
+                "reason": f.reason,
+                "text": f.text,
+                "automatic": f.is_automatic,
+                "created_at": f.created_at,
+            }
+            for f in item.flags
+        ],
+        "spam": item.spam,
+    }
+
+
+@router.get(
+    "/community/moderation/queue",
+    response={200: QueueOut, **_ERRORS},
+    summary="The moderation queue",
+    operation_id="community_moderation_queue",
+)
+def moderation_queue(request: HttpRequest) -> dict[str, Any]:
+    """Posts waiting for a moderator (moderators, community managers and admins): held by
+    the spam check, then flagged by readers, oldest first."""
+    from townhall.community.selectors_moderation import moderation_queue as queue_of
+    from townhall.community.services.moderation import require_moderator
+
+    _call(lambda: require_moderator(_actor(request)))
+    queue = queue_of()
+    return {
+        "held": [_queue_item(item) for item in queue.held],
+        "flagged": [_queue_item(item) for item in queue.flagged],
+    }
+
+
+def _post(kind: str, post_id: int, viewer: Member | None) -> Topic | Reply:
+    """A topic or reply the caller may read (404 otherwise, as for pages)."""
+    if kind == "topic":
+        return _topic(post_id, viewer)
+    reply = Reply.objects.select_related("topic", "author").filter(pk=post_id).first()
+    if reply is None:
+        raise HttpError(404, f"There is no reply {post_id} you can read.")
+    _topic(reply.topic_id, viewer)
+    return reply
+
+
+@router.post(
+    "/community/flags",
+    response={201: dict[str, Any], **_ERRORS},
+    summary="Flag a topic or reply",
+    operation_id="community_flag",
+)
+def flag_post(request: HttpRequest, data: FlagIn) -> tuple[int, dict[str, Any]]:
+    """Report a post to the moderators (one open flag per member per post)."""
+    actor = _actor(request)
+    post = _post(data.kind, data.id, actor)
+    made = _call(lambda: services.flag(post, reason=data.reason, text=data.text, by=actor))
+    return 201, {"id": made.pk, "reason": made.reason}
+
+
+MODERATION_ACTIONS = {
+    "hide": ("both", "hide"),
+    "delete": ("both", "delete_post"),
+    "approve": ("both", "approve"),
+    "dismiss": ("both", "dismiss_flags"),
+    "lock": ("topic", "lock_topic"),
+    "unlock": ("topic", "unlock_topic"),
+    "pin": ("topic", "pin_topic"),
+    "unpin": ("topic", "unpin_topic"),
+}
+
+
+@router.post(
+    "/community/moderation/{kind}/{post_id}/{action}",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="Moderate a topic or reply",
+    operation_id="community_moderate",
+)
+def moderate(
+    request: HttpRequest, kind: str, post_id: int, action: str, data: DecisionIn
+) -> dict[str, Any]:
+    """hide, delete, approve (publish or restore), dismiss (flags), and for topics lock,
+    unlock, pin, unpin — through the same verbs as the moderation pages (moderators only;
+    every decision in the audit log)."""
+    if kind not in ("topic", "reply") or action not in MODERATION_ACTIONS:
+        raise HttpError(404, "Unknown kind or action.")
+    applies_to, verb_name = MODERATION_ACTIONS[action]
+    if applies_to == "topic" and kind != "topic":
+        raise HttpError(400, f"Only topics can be {action}ed.")
+    actor = _actor(request)
+    post = _post(kind, post_id, actor)
+    verb = getattr(services, verb_name)
+    _call(lambda: verb(post, by=actor, reason=data.reason))
+    post.refresh_from_db()
+    return {"kind": kind, "id": post.pk, "moderation": post.moderation, "action": action}
 
 
 @router.get(
