@@ -233,3 +233,20 @@ def test_a_restored_solution_does_not_replace_one_accepted_meanwhile(
     accept_solution(question, better, by=asker)
     approve(answer, by=moderator)
     assert Topic.objects.get(pk=question.pk).solution_id == better.pk
+
+
+def test_taken_down_words_leave_the_activity_stream_and_come_back_when_restored(
+    question, answer, moderator
+):
+    reply_activity = Activity.objects.get(external_id=f"reply:{answer.pk}")
+    assert reply_activity.body
+    hide(answer, reason="insulting", by=moderator)
+    assert Activity.objects.get(pk=reply_activity.pk).body == ""
+    approve(answer, by=moderator)
+    assert Activity.objects.get(pk=reply_activity.pk).body == answer.body[:300]
+    delete_post(question, reason="doxxing", by=moderator)
+    titled = Activity.objects.filter(url=question.get_absolute_url())
+    assert titled.count() >= 2 and set(titled.values_list("title", flat=True)) == {""}
+    assert Activity.objects.get(external_id=f"topic:{question.pk}").body == ""
+    approve(question, by=moderator)
+    assert set(titled.values_list("title", flat=True)) == {question.title}

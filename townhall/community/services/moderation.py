@@ -23,8 +23,10 @@ from townhall.community.models_moderation import FLAG_TEXT_MAX, Flag, FlagOutcom
 from townhall.community.pagecache import topic_changed
 from townhall.community.permissions import can_moderate
 from townhall.community.services._common import (
+    SOURCE,
     active_member,
     audit_data,
+    board_is_open,
     notify,
     require_reply_visible,
     require_visible,
@@ -132,6 +134,7 @@ def _set_state(
     solution = (
         _solution_follows(content, topic, before, state) if isinstance(content, Reply) else {}
     )
+    _activity_text_follows(content, topic, before, state)
     if isinstance(content, Reply):
         if before == ModerationState.HELD and state == ModerationState.VISIBLE:
             publish_reply(content, topic)
@@ -164,6 +167,29 @@ def _set_state(
         ),
     )
     return content
+
+
+def _activity_text_follows(
+    content: Post, topic: Topic, before: str, state: ModerationState
+) -> None:
+    """Taken down, a post's words leave the activity stream (profile timelines, the API,
+    exports): a reply's body; a topic's title and body, and its title on every activity
+    that links to it. Restored, they come back. The activities stay: they happened."""
+    from townhall.core.services import rewrite_activities
+
+    shown_before = before == ModerationState.VISIBLE
+    shown_now = state == ModerationState.VISIBLE
+    if shown_before == shown_now or not board_is_open(topic.board):
+        return  # restricted boards' activities carry no words at all (see `record`)
+    if isinstance(content, Reply):
+        body = content.body[:300] if shown_now else ""
+        rewrite_activities(SOURCE, external_ids=[f"reply:{content.pk}"], body=body)
+        return
+    title = topic.title if shown_now else ""
+    rewrite_activities(SOURCE, url=topic.get_absolute_url(), title=title)
+    rewrite_activities(
+        SOURCE, external_ids=[f"topic:{topic.pk}"], body=topic.body[:300] if shown_now else ""
+    )
 
 
 def _solution_follows(

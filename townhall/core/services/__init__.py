@@ -9,7 +9,7 @@ from townhall.core.services.merge import (
     merge_members_bulk,
     unmerge,
 )
-from townhall.core.services.record import record_activity
+from townhall.core.services.record import record_activity, rewrite_activities
 
 __all__ = [
     "Envelope",
@@ -21,5 +21,6 @@ __all__ = [
     "merge_members",
     "merge_members_bulk",
     "record_activity",
+    "rewrite_activities",
     "unmerge",
 ]

@@ -123,3 +123,36 @@ def record_activity(
             },
         )
     return activity
+
+
+def rewrite_activities(
+    source: str,
+    *,
+    external_ids: list[str] | None = None,
+    url: str = "",
+    title: str | None = None,
+    body: str | None = None,
+) -> int:
+    """Change the title and/or body recorded for some of a source's activities — those
+    with the given external ids, or (with `url`) every one that links to that page.
+
+    For the app that recorded them: content taken down by moderation is blanked in the
+    activity stream (timelines, the API, exports), and written back when restored. The
+    activities themselves stay: what people did still happened. Returns how many changed.
+    """
+    if external_ids is None and not url:
+        raise ValueError("Say which activities: external_ids or url.")
+    values: dict[str, str] = {}
+    if title is not None:
+        values["title"] = title[:500]
+    if body is not None:
+        values["body"] = body[:BODY_EXCERPT_MAX]
+    if not values:
+        return 0
+    rows = Activity.objects.filter(source__slug=source)
+    rows = (
+        rows.filter(external_id__in=external_ids)
+        if external_ids is not None
+        else rows.filter(url=url)
+    )
+    return rows.update(**values)
