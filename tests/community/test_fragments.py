@@ -109,3 +109,37 @@ def test_relative_times_change_bucket_when_their_words_would():
         now - timedelta(hours=30, minutes=59), now
     )
     assert bucket(now - timedelta(hours=30), now) != bucket(now - timedelta(hours=31), now)
+
+
+def test_naturaltime_reads_the_same_within_a_bucket_and_next_change_is_its_end(monkeypatch):
+    """Walk "now" forward over 400 days in uneven steps: wherever the bucket stays the
+    same, naturaltime's words stay the same; `next_change` is where the bucket ends."""
+    from datetime import UTC, datetime, timedelta
+
+    from django.contrib.humanize.templatetags import humanize
+
+    created = datetime(2026, 1, 31, 23, 59, 30, tzinfo=UTC)
+    clock = {"now": created}
+
+    class FrozenDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock["now"]
+
+    monkeypatch.setattr(humanize, "datetime", FrozenDatetime)
+    now, step, previous = created, timedelta(seconds=0.7), None
+    checked = 0
+    while now < created + timedelta(days=400):
+        clock["now"] = now
+        current = (fragments.age_bucket(created, now), humanize.naturaltime(created))
+        if previous is not None and previous[0] == current[0]:
+            assert previous[1] == current[1], (now, previous, current)
+            checked += 1
+        end = fragments.next_change(created, now)
+        assert end > now
+        assert fragments.age_bucket(created, end - timedelta(microseconds=1)) == current[0]
+        assert fragments.age_bucket(created, end) != current[0]
+        previous = current
+        step = min(step * 1.01, timedelta(hours=7, minutes=13))
+        now += step
+    assert checked > 500

@@ -9,7 +9,7 @@ reply's HTML is cached under a key made of *everything the template reads*:
   shown (name, picture, employee, role, bot, MVP), and where the topic stands towards it
   (solution, official response, asked by the same person);
 - the age bucket its "3 hours ago" falls in (seconds under a minute, minutes under an
-  hour, hours after), so the relative time is never stale;
+  hour, hours under a week, days after), so the relative time is never stale;
 - what the viewer may do with it (signed in, liked it, may like, may accept a solution,
   team, its author, moderator, open flags — and the page address moderators return to).
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -38,14 +38,29 @@ TIMEOUT = 3600
 CSRF_PLACEHOLDER = "csrf-placeholder-3d9f1c"
 
 
+# naturaltime's finest unit by age: seconds under a minute, minutes under an hour,
+# hours under a week ("3 days, 4 hours ago"), days after ("4 weeks, 1 day ago"; months
+# and years change at whole days from the moment too).
+_UNITS = ((60, 1), (3600, 60), (7 * 86400, 3600))
+_DAY = 86400
+
+
+def _unit(seconds: int) -> int:
+    return next((unit for limit, unit in _UNITS if seconds < limit), _DAY)
+
+
 def age_bucket(created: datetime, now: datetime) -> int:
     """A number that changes exactly when `naturaltime` of `created` may change."""
     seconds = int((now - created).total_seconds())
-    if seconds < 60:
-        return seconds
-    if seconds < 3600:
-        return 100_000 + seconds // 60
-    return 200_000 + seconds // 3600
+    unit = _unit(seconds)
+    return unit * 10**9 + seconds // unit
+
+
+def next_change(created: datetime, now: datetime) -> datetime:
+    """The moment `age_bucket(created, ·)` next changes after `now`."""
+    seconds = int((now - created).total_seconds())
+    unit = _unit(seconds)
+    return created + timedelta(seconds=(seconds // unit + 1) * unit)
 
 
 def _signature(reply: Any, context: dict[str, Any], now: datetime, path: str) -> tuple[Any, ...]:
@@ -93,10 +108,11 @@ def _key(signature: tuple[Any, ...]) -> str:
     return f"community:reply:{signature[0]}:{digest}"
 
 
-def render_replies(
+def reply_chunks(
     request: HttpRequest, replies: Iterable[Any], context: dict[str, Any]
-) -> SafeString:
-    """The replies' HTML, from the cache where it is there, rendered (and cached) where not.
+) -> list[str]:
+    """Each reply's HTML, from the cache where it is there, rendered (and cached) where
+    not; the CSRF token still the placeholder (`with_token` puts the visitor's in).
 
     `context` is the topic page's context (topic, viewer_id, can_accept, is_team,
     is_moderator, flag_form, can_moderate); the site-wide values the template reads come
@@ -104,7 +120,7 @@ def render_replies(
     """
     replies = list(replies)
     if not replies:
-        return mark_safe("")
+        return []
     now = timezone.now()
     path = request.get_full_path()
     keys = [_key(_signature(reply, context, now, path)) for reply in replies]
@@ -125,10 +141,22 @@ def render_replies(
         }
         cache.set_many(rendered, TIMEOUT)
         found.update(rendered)
-    html = "".join(found[key] for key in keys)
+    return [found[key] for key in keys]
+
+
+def with_token(request: HttpRequest, html: str) -> SafeString:
+    """`html` (rendered by the template engine) with the visitor's CSRF token in place
+    of the placeholder."""
     if CSRF_PLACEHOLDER in html:
         # Only pages with forms ask for the token: a signed-out visitor's page sets no
         # CSRF cookie, so it stays cacheable as before.
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    # Each fragment came through the template engine (escaped there); the token is ours.
+    # The HTML came through the template engine (escaped there); the token is ours.
     return mark_safe(html)  # noqa: S308
+
+
+def render_replies(
+    request: HttpRequest, replies: Iterable[Any], context: dict[str, Any]
+) -> SafeString:
+    """The replies' HTML for this visitor (see `reply_chunks`)."""
+    return with_token(request, "".join(reply_chunks(request, replies, context)))

@@ -12,13 +12,16 @@ moderators and above see every board. A sub-board must pass its parent's rule to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
+from townhall.community import compiled
 from townhall.community.models import (
     ArticleFeedback,
     Board,
@@ -27,6 +30,7 @@ from townhall.community.models import (
     Mvp,
     Notification,
     Reply,
+    SolvedToo,
     Subscription,
     Tag,
     Topic,
@@ -291,11 +295,8 @@ def topic_page(topic: Topic, viewer: Member | None) -> TopicPage:
                 .values_list("helpful", flat=True)
                 .first()
             )
-    for reply in replies:  # what each reply's like control needs, without more queries
-        reply.liked = reply.pk in liked_replies  # type: ignore[attr-defined]
-        reply.can_like = viewer is not None and reply.author_id != viewer.pk  # type: ignore[attr-defined]
-        reply.like_key = f"reply-{reply.pk}"  # type: ignore[attr-defined]
-        reply.like_label = f"the reply by {reply.author}"  # type: ignore[attr-defined]
+    for reply in replies:
+        decorate_reply(reply, viewer, liked=reply.pk in liked_replies)
     promoted_to = list(topic.promoted_to.all()) if topic.is_solved else []
     return TopicPage(
         topic=topic,
@@ -307,6 +308,120 @@ def topic_page(topic: Topic, viewer: Member | None) -> TopicPage:
         voted=voted,
         feedback=feedback,
         promoted_to=promoted_to,
+    )
+
+
+def decorate_reply(reply: Reply, viewer: Member | None, *, liked: bool) -> Reply:
+    """Set what a reply's like control needs (`liked`, `can_like`, `like_key`,
+    `like_label`) for `viewer`, without queries; returns the reply."""
+    reply.liked = liked  # type: ignore[attr-defined]
+    reply.can_like = viewer is not None and reply.author_id != viewer.pk  # type: ignore[attr-defined]
+    reply.like_key = f"reply-{reply.pk}"  # type: ignore[attr-defined]
+    reply.like_label = f"the reply by {reply.author}"  # type: ignore[attr-defined]
+    return reply
+
+
+def replies_by_id(topic: Topic, ids: Iterable[int], viewer: Member) -> list[Reply]:
+    """Some of a topic's replies `viewer` may see, as the topic page loads them."""
+    return list(
+        Reply.objects.filter(published_to(viewer), topic=topic, pk__in=list(ids))
+        .select_related("author")
+        .annotate(author_mvp=_is_mvp("author_id"))
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ViewerTopicState:
+    """Where a signed-in member stands towards a topic they may read: what the shared
+    topic page needs to be theirs (topic_cache.py), read in two small queries."""
+
+    versions: tuple[int, int, int | None]
+    author_id: int
+    moderation: str
+    merged_into_id: int | None
+    followed: bool
+    voted: bool
+    liked_topic: bool
+    feedback: bool | None
+    solved_too: bool
+    view_count: int
+    own_reply_ids: frozenset[int]
+    own_unpublished: bool
+    liked_reply_ids: frozenset[int]
+
+
+def _topic_state_query(viewer: Member, topic_id: int) -> QuerySet[Topic, Any]:
+    return (
+        visible_topics(viewer)
+        .filter(pk=topic_id)
+        .annotate(
+            followed=_follows(viewer, "topic"),
+            voted=Exists(Vote.objects.filter(member=viewer, topic=OuterRef("pk"))),
+            liked=Exists(Like.objects.filter(member=viewer, topic=OuterRef("pk"))),
+            viewer_feedback=Subquery(
+                ArticleFeedback.objects.filter(member=viewer, topic=OuterRef("pk")).values(
+                    "helpful"
+                )[:1]
+            ),
+            marked_solved_too=Exists(SolvedToo.objects.filter(member=viewer, topic=OuterRef("pk"))),
+        )
+        .values_list(
+            "cache_version",
+            "board__cache_version",
+            "board__parent__cache_version",
+            "author_id",
+            "moderation",
+            "merged_into_id",
+            "followed",
+            "voted",
+            "liked",
+            "viewer_feedback",
+            "marked_solved_too",
+            "view_count",
+        )
+    )
+
+
+def _replies_of_viewer_query(viewer: Member, topic_id: int) -> QuerySet[Reply, Any]:
+    """The topic's replies `viewer` wrote or liked (a row per like of those replies)."""
+    return (
+        Reply.objects.filter(topic_id=topic_id)
+        .filter(Q(author=viewer) | Q(likes__member=viewer))
+        .values_list("pk", "author_id", "moderation", "likes__member_id")
+    )
+
+
+def viewer_topic_state(topic_id: int, viewer: Member) -> ViewerTopicState:
+    """`viewer`'s state on the topic, if they may read it; Topic.DoesNotExist otherwise.
+    (Two queries, compiled once per kind of member: see compiled.py.)"""
+    found = compiled.rows("topic-state", _topic_state_query, viewer, topic_id)
+    if not found:
+        raise Topic.DoesNotExist
+    row = found[0]
+    own, unpublished, liked = set(), False, set()
+    for reply_id, author_id, moderation, liked_by in compiled.rows(
+        "viewer-replies", _replies_of_viewer_query, viewer, topic_id
+    ):
+        if author_id == viewer.pk:
+            own.add(reply_id)
+            unpublished = unpublished or moderation != ModerationState.VISIBLE
+        if liked_by == viewer.pk:
+            liked.add(reply_id)
+    return ViewerTopicState(
+        versions=(row[0], row[1], row[2]),
+        author_id=row[3],
+        moderation=row[4],
+        merged_into_id=row[5],
+        followed=bool(row[6]),
+        voted=bool(row[7]),
+        liked_topic=bool(row[8]),
+        feedback=None if row[9] is None else bool(row[9]),
+        solved_too=bool(row[10]),
+        view_count=row[11],
+        own_reply_ids=frozenset(own),
+        own_unpublished=unpublished,
+        liked_reply_ids=frozenset(liked),
     )
 
 
@@ -367,4 +482,10 @@ def notifications_for(viewer: Member) -> QuerySet[Notification]:
 def unread_count(viewer: Member | None) -> int:
     if viewer is None:
         return 0
-    return notifications_for(viewer).filter(read_at__isnull=True).count()
+    # Compiled once per kind of member (compiled.py): the bell is on every page.
+    [(count,)] = compiled.rows("unread", _unread_query, viewer, count=True)
+    return int(count)
+
+
+def _unread_query(viewer: Member, _topic_id: int) -> QuerySet[Notification, Any]:
+    return notifications_for(viewer).filter(read_at__isnull=True).order_by().values_list("pk")

@@ -15,7 +15,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.accounts.permissions import member_for
-from townhall.community import fragments, pagecache, selectors, selectors_moderation, services
+from townhall.community import (
+    fragments,
+    pagecache,
+    selectors,
+    selectors_moderation,
+    services,
+    topic_cache,
+)
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
 from townhall.community.forms_moderation import FlagForm
 from townhall.community.models import IdeaStatus, Subscription, Topic, TopicKind, duration_text
@@ -128,11 +135,35 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
         if response.status_code == 200:
             signals.count_view(request, Topic(pk=topic_id), None)
         return response
+    if viewer is not None and topic_cache.usable(request, viewer):
+        return _member_topic(request, topic_id, viewer)
     return _render_topic(request, topic_or_404(topic_id, viewer), viewer)
 
 
+def _member_topic(request: HttpRequest, topic_id: int, viewer: Any) -> HttpResponse:
+    """A signed-in member's topic page, from the skeleton shared by members with the same
+    rights when there is one (townhall/community/topic_cache.py)."""
+    try:
+        state = selectors.viewer_topic_state(topic_id, viewer)
+    except Topic.DoesNotExist:
+        raise Http404("No such topic.") from None
+    if state.merged_into_id is not None:
+        return redirect(f"/community/t/{state.merged_into_id}/")
+    key = topic_cache.key_for(topic_id, state, viewer, request.user)
+    entry = topic_cache.load(key) if key else None
+    if entry is None:
+        return _render_topic(request, topic_or_404(topic_id, viewer), viewer, keep_as=key)
+    signals.count_view(request, entry.topic, viewer)
+    return topic_cache.serve(request, entry, state, viewer)
+
+
 def _render_topic(
-    request: HttpRequest, topic: Any, viewer: Any, *, count: bool = True
+    request: HttpRequest,
+    topic: Any,
+    viewer: Any,
+    *,
+    count: bool = True,
+    keep_as: str | None = None,
 ) -> HttpResponse:
     if topic.merged_into_id is not None:  # a merged topic's address leads to where it went
         return redirect(f"/community/t/{topic.merged_into_id}/")
@@ -173,6 +204,8 @@ def _render_topic(
         time_to_solution=duration_text(topic.time_to_solution),
         **signals.solved_too_context(topic, viewer),
     )
+    if keep_as:
+        return topic_cache.render_and_keep(request, keep_as, context, data.replies)
     context["replies_html"] = fragments.render_replies(request, data.replies, context)
     return render(request, "community/topic.html", context)
 

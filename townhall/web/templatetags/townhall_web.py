@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from townhall.web.brand import palette
+from townhall.web.personal import parse_personal
 
 register = template.Library()
 
@@ -91,3 +92,8 @@ def activity_chart(days: list[Any], title: str = "Activities per day") -> dict[s
         "title": title,
         "days": days,
     }
+
+
+# `{% personal "name" %}…{% endpersonal %}`: a part of a shared page that belongs to the
+# visitor (townhall/web/personal.py).
+register.tag("personal", parse_personal)
