@@ -94,7 +94,16 @@ def test_members_cannot_post_moderation_decisions(client, answer, answerer):
 def test_a_reader_flags_a_reply_from_the_topic_page(client, question, answer, asker):
     login(client, asker)
     page = client.get(f"/community/t/{question.pk}/").content.decode()
-    assert "What is wrong with the reply by" in page
+    # A link on the topic page (no form per reply), to the form on a page of its own.
+    assert f'href="/community/flag/reply/{answer.pk}/"' in page
+    assert "What is wrong with the reply by" not in page
+    form = client.get(f"/community/flag/reply/{answer.pk}/").content.decode()
+    assert "What is wrong with the reply by Bo Answerer?" in form and " open>" in form
+    inline = client.get(f"/community/flag/reply/{answer.pk}/", HTTP_HX_REQUEST="true")
+    assert (
+        "<html" not in inline.content.decode()
+        and "Send to the moderators" in inline.content.decode()
+    )
     response = client.post(
         f"/community/flag/reply/{answer.pk}/", {"reason": "abuse", "text": "Insults"}, follow=True
     )

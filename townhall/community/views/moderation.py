@@ -17,7 +17,13 @@ from townhall.community.forms_moderation import BanForm, FlagForm
 from townhall.community.models import Board, Reply, Topic
 from townhall.community.permissions import can_ban, can_moderate
 from townhall.community.services.guards import active_ban_for
-from townhall.community.views.common import acting_member, attempt, reply_or_404, topic_or_404
+from townhall.community.views.common import (
+    acting_member,
+    attempt,
+    is_htmx,
+    reply_or_404,
+    topic_or_404,
+)
 from townhall.community.views.pages import _chrome
 from townhall.core.models import Member
 
@@ -82,13 +88,27 @@ def decide(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRespons
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """A reader flags a topic or a reply."""
+    """A reader flags a topic or a reply; GET shows the form (htmx: in place of the
+    reply's Flag link; otherwise a page of its own)."""
     member = acting_member(request)
     post = _post(kind, pk, member)
     topic = post.topic if isinstance(post, Reply) else post
     anchor = f"#reply-{post.pk}" if isinstance(post, Reply) else ""
+    if request.method == "GET":
+        context = {
+            "post": post,
+            "topic": topic,
+            "url": request.path,
+            "key": f"{kind}-{post.pk}",
+            "label": f"the reply by {post.author}" if isinstance(post, Reply) else "this topic",
+            "flag_form": FlagForm(),
+            "open": True,
+        }
+        if is_htmx(request):
+            return render(request, "community/_flag.html", context)
+        return render(request, "community/flag.html", _chrome(member, **context))
     form = FlagForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick what is wrong with the post to flag it.")
