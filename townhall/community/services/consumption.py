@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -56,7 +57,8 @@ def record_topic_view(
     """Count one view of `topic` by the viewer `key` today (UTC); again the same day is a
     no-op. Bots (by user agent or member flag) and the topic's author are not counted.
 
-    One INSERT that ignores a duplicate; a trigger adds one to `view_count`. The caller
+    One INSERT that ignores a duplicate (skipped when the cache remembers this viewer's
+    view of the topic today); a trigger adds one to `view_count`. The caller
     has already read the topic through `topic_for`, which checked the viewer may see it.
     Signed-in members' views reach the activity stream later, in a batch
     (`record_view_activities`), so the page does no more than this one statement.
@@ -67,11 +69,17 @@ def record_topic_view(
     if member is not None and member.pk == topic.author_id:
         return False
     now = now or timezone.now()
+    day = now.astimezone(UTC).date()
+    # A repeat the same day changes nothing; remembering the first in the cache saves
+    # the repeat's statement (the database still ignores a repeat that gets past it).
+    seen = f"community:viewed:{topic.pk}:{day.isoformat()}:{key}"
+    if cache.get(seen):
+        return True
     TopicView.objects.bulk_create(
         [
             TopicView(
                 topic_id=topic.pk,
-                day=now.astimezone(UTC).date(),
+                day=day,
                 viewer_key=key,
                 member=member,
                 created_at=now,
@@ -79,6 +87,7 @@ def record_topic_view(
         ],
         ignore_conflicts=True,
     )
+    cache.set(seen, True, 86_400)
     return True
 
 
