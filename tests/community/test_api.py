@@ -282,3 +282,43 @@ def test_moderators_work_the_queue_through_the_api_and_members_cannot(
     from townhall.accounts.models import AuditEvent
 
     assert {"hide", "lock"} <= set(AuditEvent.objects.values_list("verb", flat=True))
+
+
+def test_moderators_move_and_merge_topics_and_ban_members_through_the_api(
+    client, board, make_board, make_topic, asker, answerer, moderator
+):
+    elsewhere = make_board(name="Elsewhere", slug="elsewhere")
+    first = make_topic(title="Printing to PDF?")
+    second = make_topic(title="PDF export, again")
+    path = f"/community/topics/{first.pk}/move"
+    assert call(client, "post", path, asker, body={"board": "elsewhere"})[0] == 403
+    status, moved = call(client, "post", path, moderator, body={"board": "elsewhere"})
+    assert status == 200 and moved["board"] == "elsewhere"
+    assert Topic.objects.get(pk=first.pk).board_id == elsewhere.pk
+    assert call(client, "post", path, moderator, body={"board": "nowhere"})[0] == 404
+
+    path = f"/community/topics/{second.pk}/merge"
+    status, merged = call(client, "post", path, moderator, body={"into": first.pk})
+    assert status == 200 and merged["merged_into"] == first.pk
+    assert Topic.objects.get(pk=second.pk).merged_into_id == first.pk
+
+    path = f"/community/members/{answerer.pk}/ban"
+    assert call(client, "post", path, asker, body={"reason": "spam"})[0] == 403
+    assert call(client, "post", path, moderator, body={"reason": ""})[0] == 422
+    status, made = call(client, "post", path, moderator, body={"reason": "Link spam"})
+    assert status == 201 and made["until"] is None
+    status, refused = call(
+        client, "post", f"/community/topics/{first.pk}/replies", answerer, body={"body": "hi"}
+    )
+    assert status == 403, refused
+    status, lifted = call(client, "delete", path, moderator)
+    assert status == 200 and lifted["lifted"] == 1
+    assert (
+        call(client, "post", f"/community/members/{10**9}/ban", moderator, body={"reason": "x"})[0]
+        == 404
+    )
+    from townhall.accounts.models import AuditEvent
+
+    assert {"move", "merge", "ban", "unban"} <= set(
+        AuditEvent.objects.values_list("verb", flat=True)
+    )

@@ -196,6 +196,19 @@ class DecisionIn(Schema):
     )
 
 
+class MoveIn(DecisionIn):
+    board: str = Field(description="Slug of the board to move the topic to.")
+
+
+class MergeIn(DecisionIn):
+    into: int = Field(description="Id of the topic that takes this one's replies.")
+
+
+class BanIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000, description="Shown to the member.")
+    until: datetime | None = Field(None, description="End of the ban; none: permanent.")
+
+
 class FlagOut(Schema):
     reason: str
     text: str
@@ -612,6 +625,75 @@ def moderate(
     _call(lambda: verb(post, by=actor, reason=data.reason))
     post.refresh_from_db()
     return {"kind": kind, "id": post.pk, "moderation": post.moderation, "action": action}
+
+
+@router.post(
+    "/community/topics/{topic_id}/move",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="Move a topic to another board",
+    operation_id="community_move_topic",
+)
+def move_topic(request: HttpRequest, topic_id: int, data: MoveIn) -> dict[str, Any]:
+    """Move a topic to another board that takes its kind (moderators; audited)."""
+    actor = _actor(request)
+    topic = _topic(topic_id, actor)
+    board = _board(data.board, actor)
+    _call(lambda: services.move_topic(topic, board, by=actor, reason=data.reason))
+    return {"id": topic.pk, "board": board.slug}
+
+
+@router.post(
+    "/community/topics/{topic_id}/merge",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="Merge a topic into another",
+    operation_id="community_merge_topic",
+)
+def merge_topic(request: HttpRequest, topic_id: int, data: MergeIn) -> dict[str, Any]:
+    """Move a topic's replies into another topic; its address then leads there
+    (moderators; audited)."""
+    actor = _actor(request)
+    topic = _topic(topic_id, actor)
+    target = _topic(data.into, actor)
+    merged = _call(lambda: services.merge_topic(topic, target, by=actor, reason=data.reason))
+    return {"id": topic.pk, "merged_into": merged.pk}
+
+
+def _member(member_id: int) -> Member:
+    member = Member.objects.filter(pk=member_id, merged_into__isnull=True).first()
+    if member is None:
+        raise HttpError(404, f"There is no member {member_id}.")
+    return member
+
+
+@router.post(
+    "/community/members/{member_id}/ban",
+    response={201: dict[str, Any], **_ERRORS},
+    summary="Ban a member",
+    operation_id="community_ban",
+)
+def ban(request: HttpRequest, member_id: int, data: BanIn) -> tuple[int, dict[str, Any]]:
+    """Ban a member until a time or for good (moderators and above, members of a lower
+    role only; replaces the bans in force; audited). A banned member still reads."""
+    actor = _actor(request)
+    made = _call(
+        lambda: services.ban_member(
+            _member(member_id), reason=data.reason, until=data.until, by=actor
+        )
+    )
+    return 201, {"id": made.pk, "member_id": member_id, "until": made.expires_at}
+
+
+@router.delete(
+    "/community/members/{member_id}/ban",
+    response={200: dict[str, Any], **_ERRORS},
+    summary="Lift a member's ban",
+    operation_id="community_unban",
+)
+def unban(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    """Lift every ban in force on a member (moderators and above; audited)."""
+    actor = _actor(request)
+    lifted = _call(lambda: services.unban_member(_member(member_id), by=actor))
+    return {"member_id": member_id, "lifted": lifted}
 
 
 @router.get(
