@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from townhall.connectors.services import plan_for_target
+from townhall.connectors.stackexchange.sample import write_dump
 from townhall.connectors.stackexchange.site import site_named, site_of_folder
 from townhall.connectors.stackexchange.source import StackExchangeDump, StackExchangeDumpConfig
 from townhall.core.models import Activity, Identity, QuarantinedRecord
@@ -10,7 +11,6 @@ from townhall.core.services.imports import run_plan
 from townhall.core.services.ingest import Envelope
 
 from .contract import broken_sample, dump_folder, sample
-from .generate import write_dump
 
 
 def read(folder: str | Path, **config: object) -> list[ActivityRecord | Envelope]:

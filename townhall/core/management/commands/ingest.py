@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,7 @@ class Command(BaseCommand):
             def advanced(batch: IngestResult) -> None:
                 bar.advance(task, batch.read)
 
+            started_at = time.perf_counter()
             run, result = import_file(
                 path,
                 fmt,
@@ -101,7 +103,7 @@ class Command(BaseCommand):
                 on_batch=advanced,
             )
             bar.update(task, total=run.position, completed=run.position)
-        self.print_summary(run, result, quiet=quiet)
+        self.print_summary(run, result, quiet=quiet, seconds=time.perf_counter() - started_at)
         if header_problem:
             raise CommandError(f"no row imported: {header_problem}")
 
@@ -124,6 +126,7 @@ class Command(BaseCommand):
                     )
                     bar.update(task, completed=run.position)
 
+            started_at = time.perf_counter()
             try:
                 run, result = run_plan(
                     plan,
@@ -136,15 +139,19 @@ class Command(BaseCommand):
                     f"{name}: {error} — progress so far is kept; run again to resume."
                 ) from None
             bar.update(task, total=run.position, completed=run.position)
-        self.print_summary(run, result, quiet=quiet)
+        self.print_summary(run, result, quiet=quiet, seconds=time.perf_counter() - started_at)
 
-    def print_summary(self, run: ImportRun, result: IngestResult, *, quiet: bool) -> None:
+    def print_summary(
+        self, run: ImportRun, result: IngestResult, *, quiet: bool, seconds: float
+    ) -> None:
+        rate = result.read / seconds if seconds > 0 else 0.0
         rows: list[tuple[str, object]] = [
             ("records read", result.read),
             ("activities created", result.created),
             ("duplicates (already stored)", result.duplicates),
             ("quarantined", result.quarantined),
             ("new members", result.members_created),
+            ("time (reading, checking and storing)", f"{seconds:.1f} s · {rate:,.0f} records/s"),
         ]
         if run.read != result.read:
             rows.append(("records in the whole run (resumed)", run.read))

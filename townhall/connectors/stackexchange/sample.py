@@ -3,7 +3,7 @@
 Used by the tests (small sizes) and for the import speed figure in
 docs/connectors/stackexchange.md:
 
-    .venv/bin/python -m tests.connectors.stackexchange_dump.generate /tmp/se/superuser.com \
+    .venv/bin/python -m townhall.connectors.stackexchange.sample /tmp/se/superuser.com \
         --questions 40000 --answers 60000 --comments 150000 --users 20000
 
 Rows follow the dump's layout: one `<row …/>` per line under a root element named
