@@ -278,7 +278,7 @@ if not isinstance(REPUTATION_POINTS, dict) or not all(
     )
 
 # --- ingestion -------------------------------------------------------------------------
-INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "5000"))
+INGEST_BATCH_SIZE = int(env("INGEST_BATCH_SIZE", "20000"))
 
 # CRM amounts are compared in one currency: the base, and what one unit of each other
 # currency is worth in it, e.g. {"EUR": 1.08, "GBP": 1.27}.
