@@ -365,6 +365,13 @@ def _topic_state_query(viewer: Member, topic_id: int) -> QuerySet[Topic, Any]:
                 )[:1]
             ),
             marked_solved_too=Exists(SolvedToo.objects.filter(member=viewer, topic=OuterRef("pk"))),
+            # Whether the second query (their replies and likes here) is needed at all:
+            # most readers of a topic neither wrote nor liked a reply in it.
+            wrote_or_liked=Exists(
+                Reply.objects.filter(topic=OuterRef("pk")).filter(
+                    Q(author=viewer) | Q(likes__member=viewer)
+                )
+            ),
         )
         .values_list(
             "cache_version",
@@ -379,6 +386,7 @@ def _topic_state_query(viewer: Member, topic_id: int) -> QuerySet[Topic, Any]:
             "viewer_feedback",
             "marked_solved_too",
             "view_count",
+            "wrote_or_liked",
         )
     )
 
@@ -394,15 +402,19 @@ def _replies_of_viewer_query(viewer: Member, topic_id: int) -> QuerySet[Reply, A
 
 def viewer_topic_state(topic_id: int, viewer: Member) -> ViewerTopicState:
     """`viewer`'s state on the topic, if they may read it; Topic.DoesNotExist otherwise.
-    (Two queries, compiled once per kind of member: see compiled.py.)"""
+    (One query, two when they wrote or liked replies there; compiled once per kind of
+    member: see compiled.py.)"""
     found = compiled.rows("topic-state", _topic_state_query, viewer, topic_id)
     if not found:
         raise Topic.DoesNotExist
     row = found[0]
     own, unpublished, liked = set(), False, set()
-    for reply_id, author_id, moderation, liked_by in compiled.rows(
-        "viewer-replies", _replies_of_viewer_query, viewer, topic_id
-    ):
+    theirs = (
+        compiled.rows("viewer-replies", _replies_of_viewer_query, viewer, topic_id)
+        if row[12]
+        else []
+    )
+    for reply_id, author_id, moderation, liked_by in theirs:
         if author_id == viewer.pk:
             own.add(reply_id)
             unpublished = unpublished or moderation != ModerationState.VISIBLE
