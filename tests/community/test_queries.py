@@ -8,7 +8,7 @@ import pytest
 from django.db.models import F
 from django.test import Client
 
-from townhall.community.models import Reply
+from townhall.community.models import Reply, Topic
 from townhall.community.selectors import TOPICS_PER_PAGE
 from townhall.community.services import create_reply, create_topic, like
 
@@ -78,17 +78,28 @@ def test_topic_page_with_200_replies_signed_in_runs_10_queries_then_6(
     assert mine.content.decode().count('aria-pressed="true"') >= 19
 
 
-def test_board_page_runs_10_queries_for_a_full_page(
+def test_board_page_runs_11_queries_for_a_full_page_then_7(
     client, board, asker, make_person, django_assert_num_queries
 ):
     for n in range(TOPICS_PER_PAGE + 5):
         create_topic(board, kind="question", title=f"Q{n}", body="", by=asker, tags=["a", "b"])
+    # An hour old: the skeleton is kept until a row's "… ago" would read differently.
+    Topic.objects.update(last_activity_at=F("last_activity_at") - timedelta(hours=1))
     login(client, make_person())
-    # session, user, viewer; board, count, topics with authors and boards, their tags,
-    # the tag menu, sub-boards, unread notifications
-    with django_assert_num_queries(10):
+    # session, user, viewer; board with "followed", sub-boards, whether the viewer has a
+    # held or removed topic there; tag menu, count, topics with authors and boards, their
+    # tags, unread notifications
+    with django_assert_num_queries(11):
         response = client.get(f"/community/b/{board.slug}/")
     assert response.content.decode().count('class="topic-row"') == TOPICS_PER_PAGE
+    assert response["X-Townhall-Cache"] == "member-miss"
+    # Another member from the shared skeleton (board_cache.py): no list, no tags.
+    other = Client()
+    login(other, make_person())
+    with django_assert_num_queries(7):
+        again = other.get(f"/community/b/{board.slug}/")
+    assert again["X-Townhall-Cache"] == "member-hit"
+    assert again.content.decode().count('class="topic-row"') == TOPICS_PER_PAGE
 
 
 def test_board_index_runs_one_query_for_a_visitor(client, make_board, django_assert_num_queries):

@@ -107,7 +107,8 @@ def load(key: str) -> Entry | None:
     return entry
 
 
-def _response(request: HttpRequest, html: str, outcome: str) -> HttpResponse:
+def respond(request: HttpRequest, html: str, outcome: str) -> HttpResponse:
+    """A page made from a skeleton, with the visitor's CSRF token, marked `outcome`."""
     response = HttpResponse(fragments.with_token(request, html))
     response[HIT_HEADER] = outcome
     patch_vary_headers(response, ["Cookie"])
@@ -143,7 +144,7 @@ def render_and_keep(
         ),
     )
     cache.set(key, entry, settings.COMMUNITY_PAGE_CACHE_SECONDS)
-    return _response(request, personal.join(skeleton, parts), "member-miss")
+    return respond(request, personal.join(skeleton, parts), "member-miss")
 
 
 def serve(
@@ -175,7 +176,7 @@ def serve(
         "csrf_token": fragments.CSRF_PLACEHOLDER,
     }
     context["replies_html"] = _joined(_replies(request, entry, state, viewer, context))
-    return _response(request, personal.fill(request, entry.skeleton, context), "member-hit")
+    return respond(request, personal.fill(request, entry.skeleton, context), "member-hit")
 
 
 def _joined(chunks: list[str]) -> SafeString:

@@ -4,6 +4,7 @@ apply board visibility."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.accounts.permissions import member_for
 from townhall.community import (
+    board_cache,
     fragments,
     pagecache,
     selectors,
@@ -25,7 +27,14 @@ from townhall.community import (
 )
 from townhall.community.forms import ArticleForm, IdeaStatusForm, ReplyForm, TopicForm
 from townhall.community.forms_moderation import FlagForm
-from townhall.community.models import IdeaStatus, Subscription, Topic, TopicKind, duration_text
+from townhall.community.models import (
+    Board,
+    IdeaStatus,
+    Subscription,
+    Topic,
+    TopicKind,
+    duration_text,
+)
 from townhall.community.permissions import (
     can_accept_solution,
     can_edit_article,
@@ -85,31 +94,46 @@ def board_page(request: HttpRequest, slug: str) -> HttpResponse:
         else "",
     )
 
-    def render_page() -> HttpResponse:
-        page = selectors.board_topics(board, viewer, filters, request.GET.get("page"))
-        tags = selectors.board_tags(board)
+    @cache
+    def children() -> list[Board]:
+        return list(selectors.visible_boards(viewer).filter(parent=board))
+
+    def context_for(tag_slugs: list[str]) -> dict[str, Any]:
+        """What the page's personal parts need (and a member's skeleton lacks)."""
         tag_followed = None  # only asked when filtering by a tag of this board
-        if viewer is not None and any(tag.slug == filters.tag for tag in tags):
+        if viewer is not None and filters.tag and filters.tag in tag_slugs:
             tag_followed = Subscription.objects.filter(
                 member=viewer, tag__slug=filters.tag
             ).exists()
-        context = _chrome(
-            viewer,
-            board=board,
-            page=page,
-            filters=filters,
-            kinds=board.allowed_kind_choices,
-            statuses=IdeaStatus.choices,
-            tags=tags,
-            tag_followed=tag_followed,
-            children=list(selectors.visible_boards(viewer).filter(parent=board)),
+        return _chrome(
+            viewer, board=board, filters=filters, tag_followed=tag_followed, tag_slugs=tag_slugs
         )
-        return render(request, "community/board.html", context)
+
+    def full_context() -> dict[str, Any]:
+        tags = selectors.board_tags(board)
+        return {
+            **context_for([tag.slug for tag in tags]),
+            "page": selectors.board_topics(board, viewer, filters, request.GET.get("page")),
+            "kinds": board.allowed_kind_choices,
+            "statuses": IdeaStatus.choices,
+            "tags": tags,
+            "children": children(),
+        }
+
+    def render_page() -> HttpResponse:
+        return render(request, "community/board.html", full_context())
 
     parent_version = board.parent.cache_version if board.parent else ""
     # The page shows the board, its sub-boards' topics and its parent's name: a change to
     # any of them bumps this board's or the parent's version.
     key = ("board", board.pk, board.cache_version, parent_version, filters, request.GET.get("page"))
+    if viewer is not None and topic_cache.usable(request, viewer):
+        member_key = board_cache.key_for(board, key, viewer, request.user, children())
+        if member_key:
+            entry = board_cache.load(member_key)
+            if entry is None:
+                return board_cache.render_and_keep(request, member_key, full_context())
+            return board_cache.serve(request, entry, context_for(entry.tag_slugs))
     return pagecache.anonymous_page(request, key, render_page)
 
 
