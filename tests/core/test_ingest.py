@@ -1,6 +1,9 @@
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+from django.db.models import ProtectedError
+
 from townhall.core.models import (
     Activity,
     ActivityKind,
@@ -168,3 +171,17 @@ def test_a_later_bot_flag_marks_a_known_identity_but_never_unmarks_it(db, make_r
     assert Identity.objects.get(external_id="B1").is_bot
     ingest([make_record(actor=Person(external_id="B1", name="Helper"))])
     assert Identity.objects.get(external_id="B1").is_bot
+
+
+def test_activity_references_are_kept_by_django_without_database_constraints(db, make_record):
+    """core_activity has no FK constraints (for load speed); on_delete still holds."""
+    alice = Person(external_id="U1", name="Alice")
+    ingest([make_record(actor=alice, external_id="m1"), make_record(external_id="m2")])
+    member = Activity.objects.get(external_id="m1").member
+    with pytest.raises(ProtectedError):
+        member.delete()
+    with pytest.raises(ProtectedError):
+        Identity.objects.get(external_id="U1").delete()
+    with pytest.raises(ProtectedError):
+        ActivityKind.objects.get(slug="message").delete()
+    assert Activity.objects.filter(external_id__in=["m1", "m2"]).count() == 2

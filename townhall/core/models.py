@@ -188,17 +188,37 @@ class Activity(models.Model):
 
     # Foreign keys carry no index of their own (db_index=False): each index costs every
     # insert, and the composite indexes below already lead with source and member.
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Nor a database constraint (db_constraint=False): on PostgreSQL each one is a
+    # `SELECT … FOR KEY SHARE` per row at commit, which halved the bulk-load ceiling
+    # (docs/benchmarks.md). Rows are only written by ingest() and record_activity(),
+    # with ids just read or created in the same transaction; members and identities
+    # are never deleted while they have activities (on_delete=PROTECT, which Django
+    # enforces itself); a source's deletion cascades through Django's collector.
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     external_id = models.CharField(max_length=EXTERNAL_ID_MAX)
     kind = models.ForeignKey(
-        ActivityKind, on_delete=models.PROTECT, related_name="+", db_index=False
+        ActivityKind,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     occurred_at = models.DateTimeField()
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="activities", db_index=False
+        Member,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
+        db_constraint=False,
     )
     identity = models.ForeignKey(
-        Identity, on_delete=models.PROTECT, related_name="activities", db_index=False
+        Identity,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
+        db_constraint=False,
     )
     channel = models.CharField(max_length=CHANNEL_MAX, blank=True, default="")
     title = models.CharField(max_length=TITLE_MAX, blank=True, default="")
@@ -207,7 +227,13 @@ class Activity(models.Model):
     conversation_id = models.CharField(max_length=EXTERNAL_ID_MAX, blank=True, default="")
     parent_external_id = models.CharField(max_length=EXTERNAL_ID_MAX, blank=True, default="")
     target_identity = models.ForeignKey(
-        Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Identity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     target_member = models.ForeignKey(
         Member,
@@ -216,6 +242,7 @@ class Activity(models.Model):
         on_delete=models.PROTECT,
         related_name="activities_received",
         db_index=False,
+        db_constraint=False,
     )
     properties = models.JSONField(default=dict, blank=True)
 
