@@ -13,7 +13,9 @@ The pipeline, per batch of `INGEST_BATCH_SIZE` records (one transaction each):
 
 PostgreSQL loads each batch with COPY into a temporary table and one
 `INSERT … SELECT … ON CONFLICT DO NOTHING`; SQLite uses `executemany` of
-`INSERT … ON CONFLICT DO NOTHING` inside the batch's transaction.
+`INSERT … ON CONFLICT DO NOTHING` inside the batch's transaction. Imports on
+PostgreSQL write behind: steps 4–5 of batch k run on a second connection while steps
+1–3 of batch k+1 run here (steps 1–3 then commit on their own; see `ingest()`).
 
 Speed (docs/benchmarks.md, `townhall bench ingest`): the per-record work is kept to
 a few dict look-ups and one tuple; identity look-ups read plain rows, never model
@@ -28,6 +30,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,7 +38,7 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from townhall.core.models import (
@@ -173,12 +176,51 @@ def ingest(
     # Positions are only turned into Envelopes for records that are rejected.
     numbered = enumerate(records, start=1)
     state = _BatchState()
-    while batch := list(itertools.islice(numbered, size)):
-        result = _ingest_batch(batch, origin=origin, run=run, state=state)
+
+    def done(result: IngestResult) -> None:
         total.add(result)
         if on_batch:
             on_batch(result)
+
+    if not _writes_behind(run):
+        while batch := list(itertools.islice(numbered, size)):
+            with transaction.atomic():
+                result, rows = _prepare_batch(batch, origin=origin, run=run, state=state)
+                _write_batch(rows, result, run)
+            done(result)
+        return total
+
+    # Write-behind on PostgreSQL: a second thread, with its own connection, inserts batch
+    # k's activities (COPY, INSERT … ON CONFLICT, run position: one transaction) while
+    # this one validates and resolves batch k+1, whose new members, identities and
+    # quarantined records commit first, on their own. The server's work and the
+    # client's overlap; a killed import still resumes from the last batch whose
+    # activities committed (its people, already stored, are found again).
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+    pending: Future[IngestResult] | None = None
+    try:
+        while batch := list(itertools.islice(numbered, size)):
+            with transaction.atomic():
+                result, rows = _prepare_batch(batch, origin=origin, run=run, state=state)
+            if pending is not None:
+                done(pending.result())
+            pending = writer.submit(_write_batch_committed, rows, result, run)
+        if pending is not None:
+            done(pending.result())
+    finally:
+        writer.submit(connections.close_all).result()
+        writer.shutdown()
     return total
+
+
+def _writes_behind(run: ImportRun | None) -> bool:
+    """Whether to overlap the client's work with the server's (see `ingest()`).
+
+    Only imports (with a run) on PostgreSQL outside a transaction: the writer's own
+    connection could not see rows of an enclosing transaction, and SQLite has a single
+    writer anyway.
+    """
+    return run is not None and connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def validate(envelope: Envelope) -> ActivityRecord:
@@ -206,9 +248,13 @@ class _BatchState:
         self.kinds: dict[str, int] = {}
 
 
-def _ingest_batch(
+def _prepare_batch(
     batch: list[tuple[int, Any]], *, origin: str, run: ImportRun | None, state: _BatchState
-) -> IngestResult:
+) -> tuple[IngestResult, list[tuple[Any, ...]]]:
+    """Validate, quarantine and resolve one batch; returns its counts so far and its rows.
+
+    Runs in the caller's transaction: members, identities and quarantined records.
+    """
     result = IngestResult(read=len(batch))
     valid: list[ActivityRecord] = []
     rejected: list[tuple[Envelope, str]] = []
@@ -222,37 +268,51 @@ def _ingest_batch(
             envelope = item if isinstance(item, Envelope) else Envelope(str(index), item)
             rejected.append((envelope, str(error)))
 
+    rows: list[tuple[Any, ...]] = []
+    if rejected:
+        _quarantine(rejected, origin=origin, run=run)
+        result.quarantined = len(rejected)
+        for _, reason in rejected:
+            short = reason[:160]
+            result.reasons[short] = result.reasons.get(short, 0) + 1
+    if valid:
+        source_ids = _resolve_slugs(Source, {r.source for r in valid}, state.sources)
+        kind_ids = _resolve_slugs(ActivityKind, {r.kind for r in valid}, state.kinds)
+        keys, identities, created_members, created_identities = _resolve_identities(
+            valid, source_ids
+        )
+        result.members_created = created_members
+        result.identities_created = created_identities
+        rows = _activity_rows(valid, keys, kind_ids, identities)
+    return result, rows
+
+
+def _write_batch(rows: list[tuple[Any, ...]], result: IngestResult, run: ImportRun | None) -> None:
+    """Insert one batch's activities and advance the run, in the caller's transaction."""
+    if rows:
+        result.created = _insert_activities(rows)
+        result.duplicates = len(rows) - result.created
+    if run is not None:
+        ImportRun.objects.filter(pk=run.pk).update(
+            position=run.position + result.read,
+            read=run.read + result.read,
+            created=run.created + result.created,
+            duplicates=run.duplicates + result.duplicates,
+            quarantined=run.quarantined + result.quarantined,
+        )
+        run.position += result.read
+        run.read += result.read
+        run.created += result.created
+        run.duplicates += result.duplicates
+        run.quarantined += result.quarantined
+
+
+def _write_batch_committed(
+    rows: list[tuple[Any, ...]], result: IngestResult, run: ImportRun | None
+) -> IngestResult:
+    """`_write_batch` in a transaction of its own (on the write-behind thread)."""
     with transaction.atomic():
-        if rejected:
-            _quarantine(rejected, origin=origin, run=run)
-            result.quarantined = len(rejected)
-            for _, reason in rejected:
-                short = reason[:160]
-                result.reasons[short] = result.reasons.get(short, 0) + 1
-        if valid:
-            source_ids = _resolve_slugs(Source, {r.source for r in valid}, state.sources)
-            kind_ids = _resolve_slugs(ActivityKind, {r.kind for r in valid}, state.kinds)
-            keys, identities, created_members, created_identities = _resolve_identities(
-                valid, source_ids
-            )
-            result.members_created = created_members
-            result.identities_created = created_identities
-            rows = _activity_rows(valid, keys, kind_ids, identities)
-            result.created = _insert_activities(rows)
-            result.duplicates = len(valid) - result.created
-        if run is not None:
-            ImportRun.objects.filter(pk=run.pk).update(
-                position=run.position + result.read,
-                read=run.read + result.read,
-                created=run.created + result.created,
-                duplicates=run.duplicates + result.duplicates,
-                quarantined=run.quarantined + result.quarantined,
-            )
-            run.position += result.read
-            run.read += result.read
-            run.created += result.created
-            run.duplicates += result.duplicates
-            run.quarantined += result.quarantined
+        _write_batch(rows, result, run)
     return result
 
 
