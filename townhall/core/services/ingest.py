@@ -520,6 +520,18 @@ def _select_identities(
         by_source.setdefault(source_id, []).append(key)
     mark = _placeholder()
     with _raw_cursor() as cursor:
+        if mark == "%s":
+            # One array parameter: the statement text stays the same, so psycopg parses
+            # it once (it re-parses statements longer than 4 KB every time, which a list
+            # of 5,000 placeholders is) and the server plans it once.
+            for source_id, external_ids in by_source.items():
+                cursor.execute(
+                    f"SELECT source_id, external_id, {', '.join(columns)} FROM {_IDENTITY_TABLE} "
+                    "WHERE source_id = %s AND external_id = ANY(%s)",
+                    [source_id, external_ids],
+                )
+                yield from cursor.fetchall()
+            return
         for source_id, external_ids in by_source.items():
             for chunk in _chunks(external_ids, _LOOKUP_CHUNK):
                 cursor.execute(
@@ -701,6 +713,10 @@ _MEMBER_COLUMNS = (
     "attributes",
     "created_at",
 )
+_MODELS_BY_TABLE: dict[str, type[Member] | type[Identity]] = {
+    Member._meta.db_table: Member,
+    Identity._meta.db_table: Identity,
+}
 _IDENTITY_COLUMNS = (
     "source_id",
     "external_id",
@@ -714,16 +730,14 @@ _IDENTITY_COLUMNS = (
     "is_bot",
     "created_at",
 )
-# Rows per multi-row INSERT: 11 columns × 2,000 stays under both databases' limits on
-# parameters (SQLite 32,766; PostgreSQL 65,535).
+# Rows per multi-row INSERT on SQLite: 11 columns × 2,000 stays under its limit of
+# 32,766 parameters.
 _ROWS_PER_INSERT = 2000
 
 
 def _values(columns: tuple[str, ...], count: int) -> str:
-    mark = _placeholder()
-    one = ", ".join(
-        f"{mark}::jsonb" if name == "attributes" and mark == "%s" else mark for name in columns
-    )
+    """`(?, ?, …), (?, ?, …)…`: `count` rows of SQLite placeholders."""
+    one = ", ".join(["?"] * len(columns))
     return ", ".join([f"({one})"] * count)
 
 
@@ -734,18 +748,13 @@ def _insert_returning_ids(
 
     Django's `bulk_create` spends most of its time preparing each field of each object;
     these rows are already in the database's types. Ids come from one sequence and are
-    handed out in VALUES order within a statement, so the statement's ids, sorted, are
+    handed out in row order within a statement, so the statement's ids, sorted, are
     the rows' ids in order (whatever order RETURNING lists them in).
     """
     ids: list[int] = []
     with _raw_cursor() as cursor:
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start : start + _ROWS_PER_INSERT]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                f"{_values(columns, len(chunk))} RETURNING id",
-                [value for row in chunk for value in row],
-            )
+        for statement, params in _insert_statements(table, columns, rows):
+            cursor.execute(f"{statement} RETURNING id", params)
             ids.extend(sorted(pk for (pk,) in cursor.fetchall()))
     return ids
 
@@ -755,13 +764,38 @@ def _insert_ignoring_conflicts(
 ) -> None:
     """Insert rows with multi-row INSERTs, skipping those that clash on `conflict`."""
     with _raw_cursor() as cursor:
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start : start + _ROWS_PER_INSERT]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                f"{_values(columns, len(chunk))} ON CONFLICT ({conflict}) DO NOTHING",
-                [value for row in chunk for value in row],
-            )
+        for statement, params in _insert_statements(table, columns, rows):
+            cursor.execute(f"{statement} ON CONFLICT ({conflict}) DO NOTHING", params)
+
+
+def _insert_statements(
+    table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> Iterator[tuple[str, list[Any]]]:
+    """`INSERT … ` statements with their parameters for `rows`, the database's fastest way.
+
+    PostgreSQL: one statement, a column-wise array per column unnested into rows (a
+    handful of parameters, so psycopg does not re-parse a huge statement and the server
+    plans it once). SQLite: multi-row VALUES, 2,000 rows at a time.
+    """
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.vendor == "postgresql":
+        model = _MODELS_BY_TABLE[table]
+        arrays = ", ".join(
+            f"%s::{model._meta.get_field(name).db_type(connection)}[]" for name in columns
+        )
+        yield (
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        yield (
+            f"INSERT INTO {table} ({names}) VALUES {_values(columns, len(chunk))}",
+            [value for row in chunk for value in row],
+        )
 
 
 def _placeholder() -> str:
