@@ -12,7 +12,6 @@ A skeleton is used until a topic row's "… ago" would read differently.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,28 +55,14 @@ def key_for(
         .exists()
     ):
         return None
-    key = (
-        settings.SITE_NAME,
-        settings.BRAND_COLOR,
-        *parts,
-        viewer.role,
-        viewer.is_employee,
-        bool(getattr(user, "is_superuser", False)),
-        bool(getattr(user, "is_staff", False)),
-        tuple(sorted(child.pk for child in children)),
+    return topic_cache.skeleton_key(
+        KEY_PREFIX, (*parts, tuple(sorted(child.pk for child in children))), viewer, user
     )
-    text = "|".join(str(part) for part in key)
-    return KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()
 
 
 def load(key: str) -> Entry | None:
-    """The kept skeleton, unless there is none or a relative time in it has aged."""
-    entry = cache.get(key)
-    if not isinstance(entry, Entry):
-        return None
-    if entry.fresh_until is not None and timezone.now() >= entry.fresh_until:
-        return None
-    return entry
+    """The kept board skeleton, unless there is none or a relative time in it has aged."""
+    return topic_cache.load_fresh(key, Entry)
 
 
 def render_and_keep(request: HttpRequest, key: str, context: dict[str, Any]) -> HttpResponse:

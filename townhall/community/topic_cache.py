@@ -30,7 +30,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -51,6 +51,7 @@ from townhall.web import personal
 KEY_PREFIX = "community:member-topic:v1:"
 TEMPLATE = "community/topic.html"
 HIT_HEADER = "X-Townhall-Cache"
+_Kept = TypeVar("_Kept")
 # Stands in for "a signed-in member who wrote none of the replies": truthy, no one's id.
 _NOBODY = -1
 
@@ -82,27 +83,39 @@ def key_for(
     """The skeleton's cache key for this viewer, or None when their page is their own."""
     if state.moderation != ModerationState.VISIBLE or state.own_unpublished:
         return None
+    return skeleton_key(
+        KEY_PREFIX, (topic_id, *state.versions, state.author_id == viewer.pk), viewer, user
+    )
+
+
+def skeleton_key(prefix: str, page: tuple[Any, ...], viewer: Member, user: Any) -> str:
+    """A skeleton's cache key: what the page depends on plus the rights every skeleton's
+    shared text depends on (site name and colour, role, employee, login flags)."""
     parts = (
         settings.SITE_NAME,
         settings.BRAND_COLOR,
-        topic_id,
-        *state.versions,
+        *page,
         viewer.role,
         viewer.is_employee,
-        state.author_id == viewer.pk,
         bool(getattr(user, "is_superuser", False)),
         bool(getattr(user, "is_staff", False)),
     )
     text = "|".join(str(part) for part in parts)
-    return KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()
+    return prefix + hashlib.sha256(text.encode()).hexdigest()
 
 
 def load(key: str) -> Entry | None:
-    """The kept skeleton, unless there is none or a relative time in it has aged."""
+    """The kept topic skeleton, unless there is none or a relative time in it has aged."""
+    return load_fresh(key, Entry)
+
+
+def load_fresh(key: str, kind: type[_Kept]) -> _Kept | None:
+    """The cached `kind` under `key` unless missing or past its `fresh_until`."""
     entry = cache.get(key)
-    if not isinstance(entry, Entry):
+    if not isinstance(entry, kind):
         return None
-    if entry.fresh_until is not None and timezone.now() >= entry.fresh_until:
+    fresh_until = getattr(entry, "fresh_until", None)
+    if fresh_until is not None and timezone.now() >= fresh_until:
         return None
     return entry
 

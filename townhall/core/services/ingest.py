@@ -439,7 +439,7 @@ def _resolve_identities(
     named = _organizations_named([people[key].organization for key in new_keys])
     now = _datetime_adapter()(timezone.now())
     member_ids = _insert_returning_ids(
-        _MEMBER_TABLE,
+        Member,
         _MEMBER_COLUMNS,
         [
             (
@@ -461,7 +461,7 @@ def _resolve_identities(
     # ON CONFLICT DO NOTHING: a concurrent import may have created some of these
     # meanwhile; re-read ids below and drop the members that lost the race.
     _insert_ignoring_conflicts(
-        _IDENTITY_TABLE,
+        Identity,
         _IDENTITY_COLUMNS,
         [
             (
@@ -518,9 +518,8 @@ def _select_identities(
     by_source: dict[int, list[str]] = {}
     for source_id, key in keys:
         by_source.setdefault(source_id, []).append(key)
-    mark = _placeholder()
     with _raw_cursor() as cursor:
-        if mark == "%s":
+        if connection.vendor == "postgresql":
             # One array parameter: the statement text stays the same, so psycopg parses
             # it once (it re-parses statements longer than 4 KB every time, which a list
             # of 5,000 placeholders is) and the server plans it once.
@@ -536,7 +535,7 @@ def _select_identities(
             for chunk in _chunks(external_ids, _LOOKUP_CHUNK):
                 cursor.execute(
                     f"SELECT source_id, external_id, {', '.join(columns)} FROM {_IDENTITY_TABLE} "
-                    f"WHERE source_id = {mark} AND external_id IN ({', '.join([mark] * len(chunk))})",
+                    f"WHERE source_id = ? AND external_id IN ({', '.join(['?'] * len(chunk))})",
                     [source_id, *chunk],
                 )
                 yield from cursor.fetchall()
@@ -700,7 +699,6 @@ def _unchanged(value: datetime) -> datetime:
     return value
 
 
-_MEMBER_TABLE = Member._meta.db_table
 # Every column of a new member (the others are NULL: user, merged_into).
 _MEMBER_COLUMNS = (
     "display_name",
@@ -713,10 +711,6 @@ _MEMBER_COLUMNS = (
     "attributes",
     "created_at",
 )
-_MODELS_BY_TABLE: dict[str, type[Member] | type[Identity]] = {
-    Member._meta.db_table: Member,
-    Identity._meta.db_table: Identity,
-}
 _IDENTITY_COLUMNS = (
     "source_id",
     "external_id",
@@ -742,7 +736,7 @@ def _values(columns: tuple[str, ...], count: int) -> str:
 
 
 def _insert_returning_ids(
-    table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    model: type[Member], columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> list[int]:
     """Insert rows with multi-row INSERTs and return their new ids, in the rows' order.
 
@@ -753,23 +747,23 @@ def _insert_returning_ids(
     """
     ids: list[int] = []
     with _raw_cursor() as cursor:
-        for statement, params in _insert_statements(table, columns, rows):
+        for statement, params in _insert_statements(model, columns, rows):
             cursor.execute(f"{statement} RETURNING id", params)
             ids.extend(sorted(pk for (pk,) in cursor.fetchall()))
     return ids
 
 
 def _insert_ignoring_conflicts(
-    table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *, conflict: str
+    model: type[Identity], columns: tuple[str, ...], rows: list[tuple[Any, ...]], *, conflict: str
 ) -> None:
     """Insert rows with multi-row INSERTs, skipping those that clash on `conflict`."""
     with _raw_cursor() as cursor:
-        for statement, params in _insert_statements(table, columns, rows):
+        for statement, params in _insert_statements(model, columns, rows):
             cursor.execute(f"{statement} ON CONFLICT ({conflict}) DO NOTHING", params)
 
 
 def _insert_statements(
-    table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    model: type[Member] | type[Identity], columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> Iterator[tuple[str, list[Any]]]:
     """`INSERT … ` statements with their parameters for `rows`, the database's fastest way.
 
@@ -779,9 +773,8 @@ def _insert_statements(
     """
     if not rows:
         return
-    names = ", ".join(columns)
+    table, names = model._meta.db_table, ", ".join(columns)
     if connection.vendor == "postgresql":
-        model = _MODELS_BY_TABLE[table]
         arrays = ", ".join(
             f"%s::{model._meta.get_field(name).db_type(connection)}[]" for name in columns
         )
@@ -796,10 +789,6 @@ def _insert_statements(
             f"INSERT INTO {table} ({names}) VALUES {_values(columns, len(chunk))}",
             [value for row in chunk for value in row],
         )
-
-
-def _placeholder() -> str:
-    return "?" if connection.vendor == "sqlite" else "%s"
 
 
 def _raw_cursor() -> Any:
