@@ -46,8 +46,9 @@ def test_ingest_task_runs_on_a_real_worker(transactional_db, tmp_path):
             text=True,
         )
         # A client app of its own on the worker's Redis: the project's app may already hold
-        # the in-memory broker and no result backend from earlier tests' eager tasks.
-        client = Celery(broker=redis_url, backend=redis_url)
+        # the in-memory broker and no result backend from earlier tests' eager tasks. Not
+        # the current app: later tests' tasks would go to this Redis, gone by then.
+        client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
         try:
             result = client.send_task("core.ingest_file", args=[str(path), "jsonl"])
             counts = result.get(timeout=90)
