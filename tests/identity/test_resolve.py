@@ -132,3 +132,27 @@ def test_stated_time_zones_read_as_standard_utc_offsets():
     assert utc_offset("+05:30") == 5.5 and utc_offset("UTC-3") == -3.0
     assert utc_offset("UTC") == 0.0
     assert utc_offset("Mars/Olympus") is None and utc_offset("") is None
+
+
+def test_a_name_two_accounts_on_one_source_carry_does_not_merge_a_third_on_its_own():
+    # Two different Slack members are both called Fatima Novák; a forum account with the
+    # same name (and a handle made from it) could be either: review, not a merge.
+    a = account("slack", "U1", name="Fatima Novák", email="fatima@acme.io")
+    b = account("slack", "U2", name="Fatima Novak", email="fnovak@globex.com")
+    c = account("forum", "f1", name="Novák, Fatima", username="fatimanovak")
+    resolution = resolve([a, b, c])
+    assert not together(resolution, a, c) and not together(resolution, b, c)
+    assert {s.b for s in resolution.suggestions} == {c.member_id}
+    # Alone, the same forum account and one Slack member merge.
+    d = account("slack", "U3", name="Fatima Novák", email="fatima@acme.io")
+    e = account("forum", "f2", name="Novák, Fatima", username="fatimanovak")
+    assert together(resolve([d, e]), d, e)
+
+
+def test_a_handle_only_one_person_holds_still_merges_despite_a_common_name():
+    # Two John Smiths on Slack; the GitHub account shares a rare handle with one of them.
+    a = account("slack", "U1", name="John Smith", username="jsmith-quasar")
+    b = account("slack", "U2", name="John Smith", email="john@acme.io")
+    c = account("github", "7", name="John Smith", username="jsmith-quasar")
+    resolution = resolve([a, b, c])
+    assert together(resolution, a, c) and not together(resolution, b, c)

@@ -49,19 +49,46 @@ class BlockIndex:
 
     def __init__(self, profiles: dict[int, Profile]) -> None:
         self.keys_of: dict[int, set[str]] = {}
+        self.sources_of: dict[int, tuple[str, ...]] = {}
         self.members: dict[str, set[int]] = defaultdict(set)
+        self._people: dict[str, int] = {}
         for member_id, profile in profiles.items():
             self.add(member_id, profile)
 
     def add(self, member_id: int, profile: Profile) -> None:
         keys = blocking_keys(profile)
         self.keys_of[member_id] = keys
+        self.sources_of[member_id] = tuple(profile.accounts)
         for key in keys:
             self.members[key].add(member_id)
+            self._people.pop(key, None)
 
     def remove(self, member_id: int) -> None:
+        self.sources_of.pop(member_id, None)
         for key in self.keys_of.pop(member_id, set()):
             self.members[key].discard(member_id)
+            self._people.pop(key, None)
+
+    def holders(self, key: str) -> int:
+        """How many members (groups, after merges) hold `key`."""
+        return len(self.members.get(key, ()))
+
+    def people(self, key: str) -> int:
+        """At least how many different people hold `key`: its most holders on any one source.
+
+        Counting holders would count one person's five accounts as five; two accounts on
+        the same source, though, are (almost always) two people. So "fatimanovak" held by
+        two Slack members is ambiguous, and held once each on Slack, GitHub and the forum
+        is not.
+        """
+        count = self._people.get(key)
+        if count is None:
+            per_source: dict[str, int] = defaultdict(int)
+            for member_id in self.members.get(key, ()):
+                for source in self.sources_of[member_id]:
+                    per_source[source] += 1
+            count = self._people[key] = max(per_source.values(), default=0)
+        return count
 
     def _partners(self, key: str) -> set[int]:
         """Who a holder of `key` is compared with (empty when the block is too big)."""
@@ -118,8 +145,11 @@ class PairFeatures:
     source_conflict: float
     handle_stem: float
     activity_overlap: float
-    # Not in the fitted model (vector below): a rule in model.confidence.
+    # Not in the fitted model (vector below): rules in model.confidence.
     timezone_conflict: float = 0.0
+    #: At least how many different people carry the shared name / identifier (log).
+    name_clash: float = 0.0
+    identifier_clash: float = 0.0
 
     def vector(self) -> list[float]:
         return [
@@ -191,7 +221,8 @@ def _initials_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return any(len(t) > 1 for t in short)
 
 
-def pair_features(a: Profile, b: Profile, name_counts: dict[str, int]) -> PairFeatures:
+def pair_features(a: Profile, b: Profile, index: BlockIndex) -> PairFeatures:
+    """What comparing two members' profiles shows; `index` says how common shared keys are."""
     email = 1.0 if a.emails & b.emails else 0.0
     # A username equal to the other's username or email name ("tariqnielson" and
     # tariqnielson@proton.me) is the same kind of evidence.
@@ -205,22 +236,41 @@ def pair_features(a: Profile, b: Profile, name_counts: dict[str, int]) -> PairFe
         else 0.0
     )
     local_part = 1.0 if a.local_parts & b.local_parts and not email else 0.0
-    similarity, exact, initials, lone, commonness = 0.0, 0.0, 0.0, 0.0, 0.0
+    similarity, exact, initials, lone = 0.0, 0.0, 0.0, 0.0
     for name_a in a.names:
         for name_b in b.names:
             if len(name_a) == 1 or len(name_b) == 1:
                 if name_a == name_b or name_a[0] in name_b or name_b[0] in name_a:
                     lone = 1.0
                 continue
-            joined_a, joined_b = " ".join(name_a), " ".join(name_b)
-            score = fuzz.token_sort_ratio(joined_a, joined_b) / 100
+            score = fuzz.token_sort_ratio(" ".join(name_a), " ".join(name_b)) / 100
             if score > similarity:
                 similarity = score
             if name_a == name_b:
                 exact = 1.0
-                commonness = max(commonness, math.log1p(name_counts.get(joined_a, 1) - 1))
             elif _initials_match(name_a, name_b):
                 initials = 1.0
+    # How common what the two share is: an identifier or a name that several people
+    # carry ("fatimanovak" for two Fatima Nováks) tells them apart from no one. Holders
+    # over-count (one person's five accounts, before they merge); holders on one source
+    # under-count (two namesakes on different sources) — the model weighs both.
+    shared = index.keys_of.get(a.member_id, set()) & index.keys_of.get(b.member_id, set())
+    best: dict[str, tuple[int, int]] = {}
+    for key in shared:
+        kind = key[0]
+        if kind == "e":
+            continue
+        counts = (index.holders(key), index.people(key))
+        if kind not in best or counts < best[kind]:
+            best[kind] = counts
+    no_counts = (1, 1)
+    if exact:
+        name_counts = best.get("n", no_counts)
+    elif initials:
+        name_counts = best.get("s", no_counts)
+    else:
+        name_counts = no_counts
+    id_counts = best.get("h", no_counts) if (username or handle or local_part) else no_counts
     shared_sources = a.accounts.keys() & b.accounts.keys()
     conflict = 0.0
     for source in shared_sources:
@@ -239,7 +289,9 @@ def pair_features(a: Profile, b: Profile, name_counts: dict[str, int]) -> PairFe
         name_exact=exact,
         name_initials=initials,
         lone_first_name=lone if not similarity else 0.0,
-        name_commonness=commonness,
+        name_commonness=math.log(name_counts[0]) if exact else 0.0,
+        name_clash=math.log(max(name_counts[1], 1)),
+        identifier_clash=math.log(max(id_counts[1], 1)),
         same_domain=1.0 if a.domains & b.domains else 0.0,
         source_conflict=conflict,
         handle_stem=1.0 if a.stems & b.stems and not username else 0.0,

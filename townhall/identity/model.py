@@ -45,6 +45,9 @@ def confidence(features: PairFeatures) -> float:
     - Stated time zones hours apart keep a pair out of automatic merging unless an email
       ties them. The labelled evaluation set states no time zones, so no weight was
       fitted: this is a rule, and it only ever sends a pair to review.
+    - A name or identifier that two accounts on one source carry (two namesakes) keeps a
+      pair out of automatic merging unless an email, or an identifier no two accounts on
+      one source share, ties them.
     """
     z = INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features.vector(), strict=True))
     p = 1.0 / (1.0 + math.exp(-z))
@@ -57,5 +60,13 @@ def confidence(features: PairFeatures) -> float:
     if features.lone_first_name and not features.strong_identifier and not features.name_exact:
         p = min(p, REVIEW - 0.01)
     if features.timezone_conflict and not features.email:
+        p = min(p, AUTO_MERGE - 0.01)
+    specific_identifier = features.strong_identifier and not features.identifier_clash
+    if (features.name_clash or features.identifier_clash) and not (
+        features.email or specific_identifier
+    ):
+        # Two accounts on one source carry the name or identifier the pair shares, and
+        # nothing more specific ties them: at least two people carry it, and it cannot
+        # tell which of them this is.
         p = min(p, AUTO_MERGE - 0.01)
     return p

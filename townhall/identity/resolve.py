@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 from townhall.identity.features import BlockIndex, PairFeatures, pair_features
@@ -54,17 +53,14 @@ class Resolution:
 def score_pairs(
     profiles: dict[int, Profile],
     *,
-    name_counts: Counter[str] | None = None,
     involving: set[int] | None = None,
     index: BlockIndex | None = None,
 ) -> list[ScoredPair]:
     """Every blocked pair scoring at least the review threshold, most confident first."""
-    if name_counts is None:
-        name_counts = Counter(name for p in profiles.values() for name in p.full_names)
     scored = []
     index = index or BlockIndex(profiles)
     for a, b in index.pairs(involving):
-        features = pair_features(profiles[a], profiles[b], name_counts)
+        features = pair_features(profiles[a], profiles[b], index)
         p = confidence(features)
         if p >= REVIEW:
             scored.append(ScoredPair(a, b, p, features))
@@ -130,10 +126,10 @@ def resolve(
     changed: set[int] | None = None  # the first round looks at everyone
     for _ in range(MAX_ROUNDS):
         resolution.rounds += 1
-        # How many groups carry each name: merging one person's accounts makes their name rarer.
+        # The index counts the people holding each key: merging one person's accounts
+        # makes their name and handles rarer.
         with clock("scoring"):
-            name_counts = Counter(name for p in profiles.values() for name in p.full_names)
-            scored = score_pairs(profiles, name_counts=name_counts, involving=changed, index=index)
+            scored = score_pairs(profiles, involving=changed, index=index)
         resolution.pairs_compared += len(scored)
         grown: set[int] = set()
         joining = clock("joining")
