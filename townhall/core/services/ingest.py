@@ -47,6 +47,7 @@ from townhall.core.models import (
     Identity,
     ImportRun,
     Member,
+    MergeRecord,
     Organization,
     QuarantinedRecord,
     Role,
@@ -246,6 +247,76 @@ class _BatchState:
     def __init__(self) -> None:
         self.sources: dict[str, int] = {}
         self.kinds: dict[str, int] = {}
+        self.identities = _KnownIdentities()
+
+
+# A stored profile as the cache of known identities keeps it: the six profile fields
+# ("" when blank) and is_bot.
+StoredProfile = tuple[Any, ...]
+
+
+class _KnownIdentities:
+    """Identities resolved in earlier batches of one ingest, so they are not looked up again.
+
+    Most records come from people seen in earlier batches (docs/benchmarks.md). An entry
+    holds the identity's id, its member's id and its profile as stored. It answers only
+    for a person who has nothing to add to that profile; one who has (a field that is
+    blank there, or a bot flag) is read again, fresh, and updated as without the cache.
+    A merge or an unmerge moves identities to another member: `check`, at the start of
+    each batch, drops every entry when the merge log changed since the last batch.
+    """
+
+    # Entries are a few hundred bytes; past this many the cache starts again empty.
+    MAX_ENTRIES = 500_000
+
+    def __init__(self) -> None:
+        self.entries: dict[IdentityKey, tuple[tuple[int, int], StoredProfile]] = {}
+        self.generation: tuple[Any, ...] | None = None
+
+    def check(self) -> None:
+        """Forget everything if a merge was made or undone since the last batch."""
+        generation = _merge_generation()
+        if generation != self.generation:
+            self.entries.clear()
+            self.generation = generation
+
+    def lookup(self, people: dict[IdentityKey, Person]) -> tuple[IdentityRefs, list[IdentityKey]]:
+        """Refs of the people answered from the cache, and the keys left to look up."""
+        refs: IdentityRefs = {}
+        unknown: list[IdentityKey] = []
+        entries = self.entries
+        for key, person in people.items():
+            entry = entries.get(key)
+            if entry is not None:
+                ref, (username, email, name, url, avatar_url, zone, bot) = entry
+                # The same test as _filled_profile's, and the bot flag's.
+                if not (
+                    (person.username and not username)
+                    or (person.email and not email)
+                    or (person.name and not name)
+                    or (person.url and not url)
+                    or (person.avatar_url and not avatar_url)
+                    or (person.timezone and not zone)
+                    or (person.is_bot and not bot)
+                ):
+                    refs[key] = ref
+                    continue
+            unknown.append(key)
+        return refs, unknown
+
+    def remember(self, key: IdentityKey, ref: tuple[int, int], profile: StoredProfile) -> None:
+        if len(self.entries) >= self.MAX_ENTRIES:
+            self.entries.clear()
+        self.entries[key] = (ref, profile)
+
+
+def _merge_generation() -> tuple[Any, ...]:
+    """Changes whenever a merge is made (a new MergeRecord) or undone (`undone_at` set)."""
+    with _raw_cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(id), COUNT(undone_at), MAX(undone_at) FROM {MergeRecord._meta.db_table}"
+        )
+        return tuple(cursor.fetchone())
 
 
 def _prepare_batch(
@@ -278,8 +349,9 @@ def _prepare_batch(
     if valid:
         source_ids = _resolve_slugs(Source, {r.source for r in valid}, state.sources)
         kind_ids = _resolve_slugs(ActivityKind, {r.kind for r in valid}, state.kinds)
+        state.identities.check()
         keys, identities, created_members, created_identities = _resolve_identities(
-            valid, source_ids
+            valid, source_ids, state.identities
         )
         result.members_created = created_members
         result.identities_created = created_identities
@@ -387,51 +459,64 @@ _LOOKUP_CHUNK = 5000
 
 
 def _resolve_identities(
-    records: list[ActivityRecord], source_ids: dict[str, int]
+    records: list[ActivityRecord], source_ids: dict[str, int], known: _KnownIdentities
 ) -> tuple[RecordKeys, IdentityRefs, int, int]:
     """Map (source_id, person key) to identity and member ids, creating what is new.
 
     Known identities get blank profile fields filled from the records (never
     overwritten, so re-running an import changes nothing). Returns each record's
-    keys too, so they are worked out once per record.
+    keys too, so they are worked out once per record. People that `known` remembers
+    from earlier batches, with nothing of their profile to fill, are not looked up.
     """
     people: dict[IdentityKey, Person] = {}
     keys: RecordKeys = []
+    append = keys.append
     for record in records:
         source_id = source_ids[record.source]
         actor = record.actor
-        actor_key = (source_id, actor.key)
+        # Person.key, inlined: this loop runs for every record.
+        actor_key = (
+            source_id,
+            actor.external_id
+            or (f"email:{actor.email}" if actor.email else f"username:{actor.username}"),
+        )
         if actor_key not in people:
             people[actor_key] = actor
         target = record.target
         if target is None:
-            keys.append((source_id, actor_key, None))
+            append((source_id, actor_key, None))
             continue
-        target_key = (source_id, target.key)
+        target_key = (
+            source_id,
+            target.external_id
+            or (f"email:{target.email}" if target.email else f"username:{target.username}"),
+        )
         if target_key not in people:
             people[target_key] = target
-        keys.append((source_id, actor_key, target_key))
+        append((source_id, actor_key, target_key))
 
-    refs: IdentityRefs = {}
+    refs, unknown = known.lookup(people)
     to_fill: list[Identity] = []
     for source_id, external_id, *row in _select_identities(
-        list(people), ("id", "member_id", *_PROFILE_FIELDS, "is_bot")
+        unknown, ("id", "member_id", *_PROFILE_FIELDS, "is_bot")
     ):
         key = (source_id, external_id)
         refs[key] = (row[0], row[1])
         person = people[key]
-        filled = _filled_profile(row[2:-1], person)
+        stored = tuple(value or "" for value in row[2:-1])
+        filled = _filled_profile(stored, person)
         # A source that learns later that an account is a bot says so; never the reverse.
         bot = bool(row[-1]) or person.is_bot
+        profile = filled if filled is not None else stored
         if filled is not None or bot != bool(row[-1]):
-            profile = filled if filled is not None else tuple(value or "" for value in row[2:-1])
             to_fill.append(
                 Identity(pk=row[0], is_bot=bot, **dict(zip(_PROFILE_FIELDS, profile, strict=True)))
             )
+        known.remember(key, refs[key], (*profile, bot))
     if to_fill:
         Identity.objects.bulk_update(to_fill, [*_PROFILE_FIELDS, "is_bot"], batch_size=1000)
 
-    new_keys = [key for key in people if key not in refs]
+    new_keys = [key for key in unknown if key not in refs]
     if not new_keys:
         _fill_organizations(people, refs)
         return keys, refs, 0, 0
@@ -460,31 +545,34 @@ def _resolve_identities(
     )
     # ON CONFLICT DO NOTHING: a concurrent import may have created some of these
     # meanwhile; re-read ids below and drop the members that lost the race.
+    new_rows = [
+        (
+            key[0],
+            key[1],
+            member_id,
+            people[key].username or "",
+            people[key].email or "",
+            people[key].name or "",
+            people[key].url or "",
+            people[key].avatar_url or "",
+            people[key].timezone or "",
+            people[key].is_bot,
+            now,
+        )
+        for key, member_id in zip(new_keys, member_ids, strict=True)
+    ]
     _insert_ignoring_conflicts(
-        Identity,
-        _IDENTITY_COLUMNS,
-        [
-            (
-                key[0],
-                key[1],
-                member_id,
-                people[key].username or "",
-                people[key].email or "",
-                people[key].name or "",
-                people[key].url or "",
-                people[key].avatar_url or "",
-                people[key].timezone or "",
-                people[key].is_bot,
-                now,
-            )
-            for key, member_id in zip(new_keys, member_ids, strict=True)
-        ],
-        conflict="source_id, external_id",
+        Identity, _IDENTITY_COLUMNS, new_rows, conflict="source_id, external_id"
     )
+    ours = {row[:2]: row for row in new_rows}
     used_members: set[int] = set()
     for source_id, external_id, pk, member_id in _select_identities(new_keys, ("id", "member_id")):
-        refs[(source_id, external_id)] = (pk, member_id)
+        key = (source_id, external_id)
+        refs[key] = (pk, member_id)
         used_members.add(member_id)
+        mine = ours[key]
+        if mine[2] == member_id:  # ours, so its profile is the one just written
+            known.remember(key, refs[key], mine[3:10])
     created_identities = sum(1 for pk in member_ids if pk in used_members)
     orphans = [pk for pk in member_ids if pk not in used_members]
     if orphans:
@@ -541,7 +629,7 @@ def _select_identities(
                 yield from cursor.fetchall()
 
 
-def _filled_profile(stored: list[Any], person: Person) -> tuple[str, ...] | None:
+def _filled_profile(stored: tuple[str, ...], person: Person) -> tuple[str, ...] | None:
     """The stored profile with its blanks filled from `person`, or None if nothing changes."""
     username, email, name, url, avatar_url, zone = stored
     # Nearly always nothing changes: test that first, without building anything.
