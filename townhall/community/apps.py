@@ -12,9 +12,11 @@ class CommunityConfig(AppConfig):
 
         from townhall.community import group_section, profile_section
         from townhall.community.search_schema import after_migrate, before_migrate
+        from townhall.community.services import member_merges
 
         group_section.register()
         profile_section.register()
+        member_merges.register()  # topics, replies, likes… follow merges of people
         # Schema upkeep, not a business rule: SQLite table rebuilds drop the search triggers.
         pre_migrate.connect(before_migrate, sender=self, dispatch_uid="community-search-triggers")
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="community-search-schema")

@@ -11,7 +11,8 @@ reply's HTML is cached under a key made of *everything the template reads*:
 - the age bucket its "3 hours ago" falls in (seconds under a minute, minutes under an
   hour, hours under a week, days after), so the relative time is never stale;
 - what the viewer may do with it (signed in, liked it, may like, may accept a solution,
-  team, its author, moderator, open flags — and the page address moderators return to).
+  may reply — the Quote button —, team, its author, moderator, open flags — and the
+  page address moderators return to).
 
 So a change to any of them is a new key: nothing needs invalidating, and two members
 with the same rights share fragments. The CSRF token is the one per-visitor value: the
@@ -93,6 +94,7 @@ def _signature(reply: Any, context: dict[str, Any], now: datetime, path: str) ->
         bool(getattr(reply, "liked", False)),
         bool(getattr(reply, "can_like", False)),
         bool(context.get("can_accept")),
+        bool(context.get("can_reply")),
         bool(context.get("is_team")),
         viewer_id is not None and reply.author_id == viewer_id,
         bool(context.get("is_moderator")),

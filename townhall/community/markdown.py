@@ -2,7 +2,9 @@
 
 Raw HTML in the source is never passed through (markdown-it escapes it) and the
 sanitizer removes anything a renderer bug could still let in: scripts, event
-handlers, `javascript:` links. Mentions are `@Name` (one word) or `@[Full Name]`.
+handlers, `javascript:` links. Mentions are `@Name` (one word) or `@[Full Name]`;
+`\\@Name` is not one, and a mention inside a `>` quote links the name but notifies
+nobody (quoting a post does not tell everyone it mentioned again).
 """
 
 from __future__ import annotations
@@ -29,11 +31,30 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
 }
 
-MENTION_RE = re.compile(r"(?<![\w@/])@(?:\[([^\]\n]{1,80})\]|([A-Za-z0-9][\w.-]{0,63}))")
+MENTION_RE = re.compile(r"(?<![\w@/\\])@(?:\[([^\]\n]{1,80})\]|([A-Za-z0-9][\w.-]{0,63}))")
+_QUOTE_LINE = re.compile(r" {0,3}>")
 
 
-def mention_names(text: str) -> list[str]:
-    """The names mentioned in `text`, in order, each once (compared case-insensitively)."""
+def outside_quotes(text: str) -> str:
+    """`text` without its block quotes: `>` lines and the lines that lazily continue
+    them (up to the next blank line), as CommonMark reads a paragraph in a quote."""
+    kept, quoting = [], False
+    for line in text.splitlines():
+        if _QUOTE_LINE.match(line):
+            quoting = True
+        elif not line.strip():
+            quoting = False
+            kept.append(line)
+        elif not quoting:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def mention_names(text: str, *, in_quotes: bool = True) -> list[str]:
+    """The names mentioned in `text`, in order, each once (compared case-insensitively);
+    with `in_quotes=False`, only those outside block quotes."""
+    if not in_quotes:
+        text = outside_quotes(text)
     seen: dict[str, str] = {}
     for match in MENTION_RE.finditer(text):
         name = (match.group(1) or match.group(2).rstrip(".-")).strip()

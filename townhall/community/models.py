@@ -469,6 +469,8 @@ class Notification(models.Model):
 
 # Search and consumption signals live in their own module (imported here so Django sees them).
 # Flags and bans live in their own module; imported here so Django finds the models.
+# What merges of people moved (to undo them exactly).
+from townhall.community.models_merges import MovedRows  # noqa: E402, F401
 from townhall.community.models_moderation import Ban, Flag, FlagReason  # noqa: E402, F401
 
 # Reputation, subscriptions and email delivery live in their own module.

@@ -185,6 +185,9 @@ def serve(
         "can_solved_too": viewer.pk != topic.author_id,
         "solved_too": viewer.pk != topic.author_id and state.solved_too,
         "can_accept": can_accept_solution(topic, viewer),
+        # The reply form (and so each post's Quote button) is in the shared text: every
+        # member of a skeleton's kind has it unless the topic is locked (a new version).
+        "can_reply": not topic.is_locked,
         "flag_form": FlagForm(),
         "csrf_token": fragments.CSRF_PLACEHOLDER,
     }

@@ -34,6 +34,7 @@ urlpatterns = [
     path("t/<int:topic_id>/solved-too/", search_views.solved_too, name="solved_too"),
     path("t/<int:topic_id>/", pages.topic_page, name="topic"),
     path("t/<int:topic_id>/reply/", actions.reply_create, name="reply"),
+    path("t/<int:topic_id>/quote/", pages.quote, name="quote"),
     path("t/<int:topic_id>/like/", actions.like_topic, name="like_topic"),
     path("t/<int:topic_id>/vote/", actions.vote_toggle, name="vote"),
     path("t/<int:topic_id>/unaccept/", actions.unaccept, name="unaccept"),

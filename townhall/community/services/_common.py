@@ -102,10 +102,11 @@ def clean_body(body: str, *, what: str = "A post", required: bool = True) -> str
     return body
 
 
-def resolve_mentions(text: str) -> dict[str, Member]:
+def resolve_mentions(text: str, *, in_quotes: bool = False) -> dict[str, Member]:
     """Mentioned names → members: an exact (case-insensitive) display-name match, preferring
-    people with a login; a name that stays ambiguous mentions nobody."""
-    names = mention_names(text)[:20]
+    people with a login; a name that stays ambiguous mentions nobody. Names inside block
+    quotes only with `in_quotes` (they are linked, not notified)."""
+    names = mention_names(text, in_quotes=in_quotes)[:20]
     found: dict[str, Member] = {}
     for name in names:
         candidates = list(
@@ -119,11 +120,14 @@ def resolve_mentions(text: str) -> dict[str, Member]:
 
 
 def render_with_mentions(text: str) -> tuple[str, dict[str, Member]]:
-    mentioned = resolve_mentions(text)
+    """The post's HTML with every mention linked, and the people to notify: those
+    mentioned outside block quotes (a quoted post's mentions were notified already)."""
+    linked = resolve_mentions(text, in_quotes=True)
     html = render_markdown(
-        text, {key: (m.pk, m.display_name or str(m)) for key, m in mentioned.items()}
+        text, {key: (m.pk, m.display_name or str(m)) for key, m in linked.items()}
     )
-    return html, mentioned
+    outside = {name.lower() for name in mention_names(text, in_quotes=False)}
+    return html, {key: m for key, m in linked.items() if key in outside}
 
 
 def tags_for(names: list[str] | tuple[str, ...]) -> list[Tag]:

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,6 +20,7 @@ from townhall.community import (
     board_cache,
     fragments,
     pagecache,
+    quoting,
     selectors,
     selectors_moderation,
     services,
@@ -159,9 +160,25 @@ def topic_page(request: HttpRequest, topic_id: int) -> HttpResponse:
         if response.status_code == 200:
             signals.count_view(request, Topic(pk=topic_id), None)
         return response
-    if viewer is not None and topic_cache.usable(request, viewer):
+    # `?quote=` pre-fills this member's reply box: their page alone, never a skeleton.
+    if viewer is not None and topic_cache.usable(request, viewer) and "quote" not in request.GET:
         return _member_topic(request, topic_id, viewer)
     return _render_topic(request, topic_or_404(topic_id, viewer), viewer)
+
+
+@login_required
+@require_GET
+def quote(request: HttpRequest, topic_id: int) -> HttpResponse:
+    """The Quote button's source (`?post=<reply id>` or `?post=topic`): the attribution
+    line and the whole quote as Markdown, as JSON; 404 for a post that may not be quoted
+    (not published, another topic's, or on a topic the member cannot read)."""
+    topic = topic_or_404(topic_id, acting_member(request))
+    found = quoting.quote_for(topic, request.GET.get("post", ""))
+    if found is None:
+        raise Http404("This post cannot be quoted.")
+    return JsonResponse(
+        {"post": found.post, "attribution": found.attribution, "markdown": found.markdown}
+    )
 
 
 def _member_topic(request: HttpRequest, topic_id: int, viewer: Any) -> HttpResponse:
@@ -196,6 +213,9 @@ def _render_topic(
     if count:
         signals.count_view(request, topic, viewer)
     moderating = can_moderate(viewer)
+    can_reply = viewer is not None and (not topic.is_locked or moderating)
+    quoted = request.GET.get("quote", "") if can_reply else ""
+    quote = quoting.quote_for(topic, quoted[:20]) if quoted else None
     flag_counts = selectors_moderation.open_flag_counts(topic) if moderating else {}
     for reply in data.replies:
         reply.open_flags = flag_counts.get(f"reply-{reply.pk}", 0)  # type: ignore[attr-defined]
@@ -204,7 +224,11 @@ def _render_topic(
         topic=topic,
         data=data,
         board=topic.board,
-        reply_form=ReplyForm() if viewer and (not topic.is_locked or moderating) else None,
+        reply_form=ReplyForm(initial={"body": quote.markdown} if quote else None)
+        if can_reply
+        else None,
+        can_reply=can_reply,
+        quote_refused=bool(quoted) and quote is None,
         flag_form=FlagForm() if viewer else None,
         topic_flags=flag_counts.get("topic", 0),
         move_boards=[

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from townhall.core.models import Activity, Identity, Member, MergeRecord, NotSamePerson
+from townhall.core.services.merge_hooks import MemberMerge, members_merged, members_unmerged
 
 # Fields of the kept member that a merge fills in when blank (and unmerge blanks again).
 FILLABLE_FIELDS = ("display_name", "primary_email", "avatar_url", "organization_id")
@@ -81,7 +82,7 @@ def merge_members(keep: Member, absorb: Member, *, reason: str, by: str) -> Merg
     _move_identities(identity_ids, source=absorb, to=keep)
     absorb.merged_into = keep
     absorb.save(update_fields=["merged_into"])
-    return MergeRecord.objects.create(
+    record = MergeRecord.objects.create(
         keep=keep,
         absorbed=absorb,
         reason=reason.strip()[:500],
@@ -89,6 +90,8 @@ def merge_members(keep: Member, absorb: Member, *, reason: str, by: str) -> Merg
         identity_ids=identity_ids,
         keep_before=keep_before,
     )
+    members_merged([MemberMerge(record.pk, keep.pk, absorb.pk)])  # other apps' rows follow
+    return record
 
 
 @transaction.atomic
@@ -116,6 +119,7 @@ def unmerge(record: MergeRecord, *, by: str = "") -> Member:
     record.undone_at = timezone.now()
     record.undone_by = by[:255]
     record.save(update_fields=["undone_at", "undone_by"])
+    members_unmerged([MemberMerge(record.pk, keep.pk, absorbed.pk)])
     return absorbed
 
 
@@ -225,7 +229,9 @@ def merge_members_bulk(merges: list[PlannedMerge], *, by: str) -> list[MergeReco
         Member.objects.bulk_update(
             list(changed_keeps.values()), [*FILLABLE_FIELDS, "is_employee"], batch_size=1000
         )
-    return MergeRecord.objects.bulk_create(records, batch_size=1000)
+    created = MergeRecord.objects.bulk_create(records, batch_size=1000)
+    members_merged([MemberMerge(r.pk, r.keep_id, r.absorbed_id) for r in created])
+    return created
 
 
 def _chunked_in_bulk(ids: set[int]) -> list[Member]:
