@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages the test suite starts for real are installed:
-# PostgreSQL 15 and Redis (and Chromium for the browser tests).
+# PostgreSQL 15 and Redis (and Chromium for the browser tests, wrk for `bench web`).
 # As root it installs what is missing; otherwise it says how to install them or how
 # to point the tests at servers you already run.
 set -euo pipefail
@@ -10,6 +10,8 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tr
 if [ -z "${TOWNHALL_TEST_POSTGRES_URL:-}" ] && [ -z "$pg_bin" ]; then missing+=(postgresql); fi
 if [ -z "${TOWNHALL_TEST_REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then missing+=(redis-server); fi
 if [ "${TOWNHALL_BROWSER_TESTS:-1}" != "0" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+# The web benchmark's load generator (`townhall bench web --client wrk`); optional elsewhere.
+if [ "$(id -u)" = "0" ] && ! command -v wrk >/dev/null 2>&1; then missing+=(wrk); fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

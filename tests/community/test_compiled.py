@@ -78,3 +78,25 @@ def test_stand_ins_are_replaced_by_the_real_ids(world):
         count=True,
     )
     assert count == 1
+
+
+def test_topic_versions_see_exactly_what_the_orm_lets_each_visitor_read(world):
+    visitors = {**world["people"], "signed out": None}
+    readable_counts = {}
+    for name, person in visitors.items():
+        readable_counts[name] = 0
+        for topic in world["topics"]:
+            readable = selectors.visible_topics(person).filter(pk=topic.pk).exists()
+            try:
+                versions = selectors.topic_versions(topic.pk, person)
+            except Topic.DoesNotExist:
+                assert not readable, (name, topic.title)
+            else:
+                assert readable, (name, topic.title)
+                topic.refresh_from_db()
+                assert versions == (topic.cache_version, topic.board.cache_version, None)
+                readable_counts[name] += 1
+    # A visitor who is not signed in is a shape of their own: the public board only.
+    assert readable_counts == {
+        "member": 2, "insider": 3, "employee": 3, "moderator": 5, "signed out": 1
+    }  # fmt: skip

@@ -10,12 +10,15 @@
 3. gunicorn starts (`--workers` processes × `--threads` threads, production settings:
    DEBUG off, collected static files, persistent database connections).
 4. For each page (topic, board, search) and each visitor (signed out, signed in),
-   `--clients` threads, each with its own httpx client, request the page for
-   `--seconds` (after a short warm-up), and every latency is kept. Search is skipped
-   with a message when `/community/search/` answers 404.
+   `--clients` closed-loop connections request the page for `--seconds` (after a short
+   warm-up). The load comes from wrk when it is installed (`--client wrk`, Debian's
+   `wrk`, see townhall/core/bench/wrk.py) or from httpx clients in threads
+   (`--client python`), whose every latency is kept. Search is skipped with a message
+   when `/community/search/` answers 404.
 5. A table: requests, errors, requests/s, p50 and p99 latency per page and visitor.
 
-The client runs on the same machine as the server and takes part of the CPU.
+The clients run on the same machine as the server and take part of its CPU: the Python
+clients about as much per request as a cached page costs the server, wrk far less.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from townhall.core.bench import Benchmark, register
+from townhall.core.bench import Benchmark, register, wrk
 from townhall.core.bench.databases import BenchDatabaseError, engine_of, fresh_database
 
 HELP = (
@@ -74,6 +77,13 @@ def add_arguments(parser: ArgumentParser) -> None:
         "--no-page-cache",
         action="store_true",
         help="serve without the signed-out page cache (to see what it brings)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator: wrk (C, takes little of the CPU it measures), python (httpx "
+        "threads) or auto (wrk when installed)",
     )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--seed-worker", action="store_true", help=SUPPRESS)
@@ -234,6 +244,7 @@ def run_seed_worker(options: dict[str, Any]) -> None:
 class Figures:
     page: str
     visitor: str
+    client: str  # the load generator: "wrk" or "python"
     requests: int
     errors: int
     seconds: float
@@ -413,6 +424,7 @@ def _measure(
 ) -> list[Figures]:
     figures: list[Figures] = []
     seconds, clients = options["seconds"], options["clients"]
+    use_wrk = _use_wrk(options.get("client", "auto"))
     with gunicorn(env, options["workers"], options["threads"], workdir) as base:
         pages = list(PAGES)
         if httpx.get(base + seeded["search"], timeout=10).status_code == 404:
@@ -435,24 +447,66 @@ def _measure(
                     progress.update(task, completed=done)
                     progress.update(overall, completed=number * seconds + done)
 
-                latencies, errors, wall = drive(
-                    base, seeded[page], cookies, clients, seconds, advance
-                )
-                progress.update(task, completed=seconds)
-                figures.append(
-                    Figures(
-                        page=page,
-                        visitor=visitor,
-                        requests=len(latencies),
-                        errors=errors,
-                        seconds=round(wall, 2),
-                        requests_per_s=round(len(latencies) / wall, 1),
-                        p50_ms=round(_percentile(latencies, 0.50) * 1000, 1) if latencies else 0,
-                        p99_ms=round(_percentile(latencies, 0.99) * 1000, 1) if latencies else 0,
+                if use_wrk:
+                    figures.append(_wrk_figures(base, seeded[page], page, visitor, cookies,
+                                                clients, seconds, advance))  # fmt: skip
+                else:
+                    latencies, errors, wall = drive(
+                        base, seeded[page], cookies, clients, seconds, advance
                     )
-                )
+                    figures.append(_python_figures(page, visitor, latencies, errors, wall))
+                progress.update(task, completed=seconds)
         _check_pages(base, seeded, httpx)
     return figures
+
+
+def _use_wrk(choice: str) -> bool:
+    if choice == "wrk" and not wrk.available():
+        raise CommandError("--client wrk: wrk is not installed (Debian: apt-get install wrk).")
+    return choice == "wrk" or (choice == "auto" and wrk.available())
+
+
+def _python_figures(
+    page: str, visitor: str, latencies: list[float], errors: int, wall: float
+) -> Figures:
+    return Figures(
+        page=page,
+        visitor=visitor,
+        client="python",
+        requests=len(latencies),
+        errors=errors,
+        seconds=round(wall, 2),
+        requests_per_s=round(len(latencies) / wall, 1),
+        p50_ms=round(_percentile(latencies, 0.50) * 1000, 1) if latencies else 0,
+        p99_ms=round(_percentile(latencies, 0.99) * 1000, 1) if latencies else 0,
+    )
+
+
+def _wrk_figures(
+    base: str,
+    path: str,
+    page: str,
+    visitor: str,
+    cookies: dict[str, str],
+    clients: int,
+    seconds: float,
+    advance: Any,
+) -> Figures:
+    run = wrk.drive_wrk(
+        base + path, cookies=cookies, clients=clients, seconds=seconds, advance=advance
+    )
+    answered = run.requests - run.errors
+    return Figures(
+        page=page,
+        visitor=visitor,
+        client="wrk",
+        requests=answered,
+        errors=run.errors,
+        seconds=round(run.seconds, 2),
+        requests_per_s=round(answered / run.seconds, 1) if run.seconds else 0,
+        p50_ms=round(run.p50 * 1000, 1),
+        p99_ms=round(run.p99 * 1000, 1),
+    )
 
 
 def _check_pages(base: str, seeded: dict[str, Any], httpx: Any) -> None:
@@ -464,9 +518,10 @@ def _check_pages(base: str, seeded: dict[str, Any], httpx: Any) -> None:
 
 def _report(console: Console, figures: list[Figures], options: dict[str, Any]) -> None:
     cache = "off" if options["no_page_cache"] else "on"
+    client = figures[0].client if figures else "-"
     table = Table(
-        title=f"Community pages, {options['clients']} clients, {options['workers']} gunicorn "
-        f"workers × {options['threads']} threads, signed-out page cache {cache}",
+        title=f"Community pages, {options['clients']} clients ({client}), {options['workers']} "
+        f"gunicorn workers × {options['threads']} threads, signed-out page cache {cache}",
         title_justify="left",
     )
     for column in ("page", "visitor", "requests", "errors", "requests/s", "p50 ms", "p99 ms"):

@@ -39,8 +39,14 @@ class _Compiled:
 _compiled: dict[tuple[Any, ...], _Compiled] = {}
 
 
-def _compile(build: Callable[[Member, int], QuerySet[Any]], member: Member) -> _Compiled:
-    stand_in = Member(pk=STAND_IN_MEMBER, role=member.role, is_employee=member.is_employee)
+def _compile(
+    build: Callable[[Member | None, int], QuerySet[Any]], member: Member | None
+) -> _Compiled:
+    stand_in = (
+        None
+        if member is None
+        else Member(pk=STAND_IN_MEMBER, role=member.role, is_employee=member.is_employee)
+    )
     queryset = build(stand_in, STAND_IN_TOPIC)
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     return _Compiled(sql=sql, params=tuple(params), alias=queryset.db)
@@ -48,8 +54,8 @@ def _compile(build: Callable[[Member, int], QuerySet[Any]], member: Member) -> _
 
 def rows(
     name: str,
-    build: Callable[[Member, int], QuerySet[Any]],
-    member: Member,
+    build: Callable[[Any, int], QuerySet[Any]],
+    member: Member | None,
     topic_id: int = STAND_IN_TOPIC,
     *,
     count: bool = False,
@@ -58,8 +64,13 @@ def rows(
     returns them (no ORM converters: booleans may come back as 0/1 on SQLite); with
     `count`, one row holding how many rows it has.
 
-    `build` may read nothing of the member but its id, role and employee flag."""
-    shape = (name, member.role, member.is_employee, count)
+    `build` may read nothing of the member but its id, role and employee flag; `member`
+    None is a visitor who is not signed in (a shape of its own)."""
+    shape = (
+        (name, None, None, count)
+        if member is None
+        else (name, member.role, member.is_employee, count)
+    )
     compiled = _compiled.get(shape)
     if compiled is None:
         compiled = _compile(build, member)
@@ -67,7 +78,9 @@ def rows(
             sql = f"SELECT COUNT(*) FROM ({compiled.sql}) counted"
             compiled = _Compiled(sql=sql, params=compiled.params, alias=compiled.alias)
         _compiled[shape] = compiled
-    values = {STAND_IN_MEMBER: member.pk, STAND_IN_TOPIC: topic_id}
+    values = {STAND_IN_TOPIC: topic_id}
+    if member is not None:
+        values[STAND_IN_MEMBER] = member.pk
     params = [
         values.get(param, param) if type(param) is int else param for param in compiled.params
     ]
