@@ -138,3 +138,30 @@ def test_merging_people_without_community_content_moves_nothing(make_person):
     record = merge_members(a, b, reason="same", by="test")
     assert not MovedRows.objects.filter(merge_id=record.pk).exists()
     unmerge(record, by="test")
+
+
+def test_merges_made_before_the_hook_move_their_content_when_asked_once(
+    people, monkeypatch, capsys
+):
+    from django.core.management import call_command
+
+    from townhall.core.services import merge_hooks
+
+    old, kept, question = people["old"], people["kept"], people["question"]
+    with monkeypatch.context() as patched:
+        patched.setattr(merge_hooks, "_on_merge", [])  # as before the hook existed
+        record = merge_members(kept, old, reason="same person", by="test")
+    assert Topic.objects.get(pk=question.pk).author_id == old.pk  # left behind
+
+    call_command("community", "follow-merges")
+    assert "content moved to the member kept: 1" in capsys.readouterr().out
+    assert Topic.objects.get(pk=question.pk).author_id == kept.pk
+    assert Reply.objects.get(pk=people["theirs"].pk).author_id == kept.pk
+    assert _points(kept) == 2
+
+    call_command("community", "follow-merges")  # nothing left to move
+    assert "content moved to the member kept: 0" in capsys.readouterr().out
+
+    unmerge(record, by="test")  # and it is as reversible as any other merge
+    assert Topic.objects.get(pk=question.pk).author_id == old.pk
+    assert _points(old) == 2 and _points(kept) == 0

@@ -237,6 +237,27 @@ def _reply_in_key(key: str) -> int | None:
     return None
 
 
+def follow_earlier_merges() -> int:
+    """Move the content of members merged before this hook existed (merges still in
+    force, oldest first, that moved nothing here yet); returns how many merges moved
+    some. Safe to repeat: a merge that moved rows is on record and skipped."""
+    from django.db import transaction
+
+    from townhall.core.models import MergeRecord
+
+    done = set(MovedRows.objects.values_list("merge_id", flat=True).distinct())
+    pending = [
+        MemberMerge(pk, keep_id, absorbed_id)
+        for pk, keep_id, absorbed_id in MergeRecord.objects.filter(undone_at__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("pk", "keep_id", "absorbed_id")
+        if pk not in done
+    ]
+    with transaction.atomic():
+        content_follows_merges(pending)
+    return len(set(MovedRows.objects.values_list("merge_id", flat=True).distinct()) - done)
+
+
 def register() -> None:
     """Called by the app's ready()."""
     from townhall.core.services.merge_hooks import register_merge_hooks

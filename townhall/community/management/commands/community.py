@@ -6,6 +6,7 @@ views         put members' topic views in the activity stream
 reindex       rebuild the full-text index (SQLite; PostgreSQL's is always current)
 reputation    --rebuild: derive the points ledger again
 digest        send the daily email digest
+follow-merges move the content of members merged before merges moved it (safe to repeat)
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ from townhall.community.demo import seed_community
 from townhall.community.search_schema import rebuild_search_index
 from townhall.community.services import record_deflections, record_view_activities
 from townhall.community.services.email import send_digests
+from townhall.community.services.member_merges import follow_earlier_merges
 from townhall.community.services.reputation import rebuild_reputation
 
 
 class Command(BaseCommand):
-    help = "Community space tasks: seed-demo, deflections, views, reindex, reputation, digest."
+    help = (
+        "Community space tasks: seed-demo, deflections, views, reindex, reputation, digest, "
+        "follow-merges."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -52,6 +57,11 @@ class Command(BaseCommand):
         sub.add_parser(
             "digest", help="Email the daily digest to members who chose it (safe to run twice)."
         )
+        sub.add_parser(
+            "follow-merges",
+            help="Move topics, replies, likes… of members merged before merges moved them "
+            "to the member kept (safe to repeat).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -64,6 +74,9 @@ class Command(BaseCommand):
                 f"drafts closed: {counts['self_served']} self-served (activity recorded), "
                 f"{counts['posted']} posted a question, {counts['empty']} without an open suggestion"
             )
+        elif action == "follow-merges":
+            moved = follow_earlier_merges()
+            self.stdout.write(f"merges whose community content moved to the member kept: {moved}")
         elif action == "views":
             total = 0
             while recorded := record_view_activities():
