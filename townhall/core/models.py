@@ -140,6 +140,8 @@ class Identity(models.Model):
     avatar_url = models.CharField(max_length=URL_MAX, blank=True, default="")
     # As the source states it: an IANA name or a UTC offset (see records.Person.timezone).
     timezone = models.CharField(max_length=TIMEZONE_MAX, blank=True, default="")
+    # Other profiles the account states, as URLs (see records.Person.links).
+    links = models.JSONField(default=list, blank=True)
     is_bot = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -33,6 +33,25 @@ class InvalidRecord(ValueError):
     """A record that breaks the import contract; the message says which field and why."""
 
 
+LINKS_MAX = 10
+
+
+def _clean_links(links: list[str]) -> list[str] | None:
+    """Stripped, without blanks or repeats; None when nothing is left (the rare path)."""
+    cleaned: list[str] = []
+    for link in links:
+        link = link.strip()
+        if link and link not in cleaned:
+            if len(link) > URL_MAX:
+                raise InvalidRecord(
+                    f"a link is {len(link)} characters long; the limit is {URL_MAX}"
+                )
+            cleaned.append(link)
+    if len(cleaned) > LINKS_MAX:
+        raise InvalidRecord(f"`links` has {len(cleaned)} links; the limit is {LINKS_MAX}")
+    return cleaned or None
+
+
 def _check_length(field: str, value: str | None, limit: int) -> None:
     if value is not None and len(value) > limit:
         raise InvalidRecord(f"`{field}` is {len(value)} characters long; the limit is {limit}")
@@ -53,6 +72,10 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
     # The account's time zone as its source states it: an IANA name ("Europe/Berlin",
     # Slack's `tz`) or a UTC offset ("+01:00"). Evidence for identity resolution.
     timezone: str | None = None
+    # Other profiles of the same person that the account states (GitHub's `blog` and
+    # `twitter_username`, Stack Exchange's `WebsiteUrl`…), as URLs: identity resolution
+    # treats a link to another account as strong evidence (townhall/identity/links.py).
+    links: list[str] | None = None
     is_bot: bool = False
 
     def __post_init__(self) -> None:
@@ -74,6 +97,8 @@ class Person(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, gc=
             name = self.name = name.strip() or None
         if self.organization is not None:
             self.organization = self.organization.strip() or None
+        if self.links is not None:
+            self.links = _clean_links(self.links)
         if (
             (external_id is not None and len(external_id) > EXTERNAL_ID_MAX)
             or (username is not None and len(username) > NAME_MAX)

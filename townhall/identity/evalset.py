@@ -6,6 +6,9 @@ transliterations (Müller/Mueller, Aleksandr/Alexander), reordered names
 ("García, María José"), abbreviations ("M. J. García"), nicknames (Bob/Robert),
 handles that differ by source, lone first names, placeholder and shared addresses
 (root@localhost, support@company) and different people with the same common name.
+Some profiles link others (`_add_links`, at the rates docs/identity-resolution.md
+states): GitHub accounts their X handle or a personal site, forum accounts their
+GitHub profile — and, adversarially, a company blog or someone else's X account.
 
 `generate(people, seed)` returns the activity records and the truth: which person
 each (source, external_id) belongs to. Deterministic for a seed.
@@ -236,6 +239,7 @@ class Account:
     username: str = ""
     email: str = ""
     name: str = ""
+    links: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -471,6 +475,46 @@ def _noise_accounts(rng: random.Random, people: list[EvalPerson], counter: list[
             )
 
 
+# How often profiles state links (assumptions, not measured on real communities; see
+# docs/identity-resolution.md).
+X_HANDLE_ON_GITHUB = 0.25  # a GitHub account of someone with an X account lists it
+PERSONAL_SITE = 0.10  # a person has a personal site…
+SITE_ON_PROFILE = 0.6  # …that each of their GitHub and forum accounts lists this often
+GITHUB_ON_FORUM = 0.08  # a forum profile's website is their GitHub profile
+COMPANY_BLOG_ON_GITHUB = 0.05  # a GitHub account with a work email lists the company blog
+SOMEONE_ELSES_X = 0.01  # a GitHub account lists someone else's X handle (a colleague's)
+
+
+def _add_links(persons: list[EvalPerson], rng: random.Random) -> None:
+    """Profile links, at the rates above, on GitHub and forum accounts (their `blog`,
+    `twitter_username` and `website` fields)."""
+    x_accounts = [a for p in persons for a in p.accounts if a.source == "twitter" and a.username]
+    for person in persons:
+        # Their first account on each source is their own (the noise accounts come later).
+        own: dict[str, Account] = {}
+        for account in person.accounts:
+            own.setdefault(account.source, account)
+        site = f"https://{person.handle}.dev" if rng.random() < PERSONAL_SITE else ""
+        company = person.work_email.rpartition("@")[2]
+        for account in person.accounts:
+            if account.source == "github" and account is own.get("github"):
+                x = own.get("twitter")
+                if x is not None and x.username and rng.random() < X_HANDLE_ON_GITHUB:
+                    account.links.append(f"https://x.com/{x.username}")
+                elif x_accounts and rng.random() < SOMEONE_ELSES_X:
+                    account.links.append(f"https://twitter.com/{rng.choice(x_accounts).username}")
+                if site and rng.random() < SITE_ON_PROFILE:
+                    account.links.append(site + "/")
+                elif company and rng.random() < COMPANY_BLOG_ON_GITHUB:
+                    account.links.append(f"https://blog.{company}")
+            elif account.source == "forum" and account is own.get("forum"):
+                github = own.get("github")
+                if site and rng.random() < SITE_ON_PROFILE:
+                    account.links.append(site)
+                elif github is not None and rng.random() < GITHUB_ON_FORUM:
+                    account.links.append(f"https://github.com/{github.username}")
+
+
 def generate(people: int = 2000, seed: int = 7) -> EvalSet:
     """People with accounts on several sources, their activities, and who is who."""
     rng = random.Random(seed)
@@ -488,6 +532,9 @@ def generate(people: int = 2000, seed: int = 7) -> EvalSet:
     for person in persons:
         _accounts(person, rng, counter)
     _noise_accounts(rng, persons, counter)
+    # Links come from their own random stream: the accounts above stay exactly those of
+    # the set without links, so figures before and after links compare.
+    _add_links(persons, random.Random(seed * 7919 + 1))
 
     start = datetime(2025, 6, 1, tzinfo=UTC)
     records: list[ActivityRecord] = []
@@ -501,6 +548,7 @@ def generate(people: int = 2000, seed: int = 7) -> EvalSet:
                 username=account.username or None,
                 email=account.email or None,
                 name=account.name or None,
+                links=account.links or None,
             )
             for n in range(rng.randrange(1, 4)):
                 records.append(
@@ -538,5 +586,6 @@ def account_facts(evalset: EvalSet) -> dict[tuple[str, str], AccountFacts]:
                 name=actor.name or "",
                 first_seen=seen[key][0],
                 last_seen=seen[key][1],
+                links=tuple(actor.links or ()),
             )
     return accounts

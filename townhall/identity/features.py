@@ -2,8 +2,9 @@
 
 Blocking keeps resolution near-linear: two members are compared only when they share
 a key (an email, a username or a handle their name suggests, a full name, a surname
-with an initial). Keys shared by too many members (a very common name) are left out
-of blocking (see MAX_BLOCK), except exact emails.
+with an initial, a profile one of them links or both link). Keys shared by too many
+members (a very common name) are left out of blocking (see MAX_BLOCK), except exact
+emails.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from townhall.identity.profiles import Profile
 # Largest block compared, by kind of key: a handle or a full name shared by more than
 # this many members is too common to tell anyone apart, and comparing every pair in
 # it would make resolution quadratic. Exact emails are always compared.
-MAX_BLOCK = {"h": 20, "n": 100, "s": 30}
+MAX_BLOCK = {"h": 20, "n": 100, "s": 30, "l": 20}
 
 
 def blocking_keys(profile: Profile) -> set[str]:
     keys = {f"e:{email}" for email in profile.emails}
+    if profile.links or profile.own_keys:
+        keys |= {f"l:{key}" for key in profile.links | profile.own_keys}
     keys |= {
         f"h:{u}" for u in profile.usernames | profile.local_parts | profile.handles | profile.stems
     }
@@ -147,6 +150,11 @@ class PairFeatures:
     activity_overlap: float
     # Not in the fitted model (vector below): rules in model.confidence.
     timezone_conflict: float = 0.0
+    #: One account links the other's profile, or both link the same one (links.py):
+    #: deterministic, like an email. `link_name_conflict`: a link does, but the names
+    #: clearly differ (a link to someone else's profile), so it only earns a review.
+    profile_link: float = 0.0
+    link_name_conflict: float = 0.0
     #: At least how many different people carry the shared name / identifier (log).
     name_clash: float = 0.0
     identifier_clash: float = 0.0
@@ -172,12 +180,18 @@ class PairFeatures:
     @property
     def strong_identifier(self) -> bool:
         """Evidence beyond names: an email, a username, or a handle."""
-        return bool(self.email or self.username or self.handle or self.local_part)
+        return bool(
+            self.email or self.username or self.handle or self.local_part or self.profile_link
+        )
 
     def describe(self) -> list[str]:
         parts = []
         if self.email:
             parts.append("same email")
+        if self.profile_link:
+            parts.append("a profile links the other's, or both link the same")
+        if self.link_name_conflict:
+            parts.append("a profile links the other's, but the names differ")
         if self.username:
             parts.append("same username on different sources")
         if self.handle:
@@ -279,7 +293,10 @@ def pair_features(a: Profile, b: Profile, index: BlockIndex) -> PairFeatures:
             a.account_emails[source] & b.account_emails[source]
         ):
             conflict = 1.0
+    link, link_conflict = _profile_link(a, b, index, similarity)
     return PairFeatures(
+        profile_link=link,
+        link_name_conflict=link_conflict,
         email=email,
         username=username,
         username_length=username_length,
@@ -298,6 +315,30 @@ def pair_features(a: Profile, b: Profile, index: BlockIndex) -> PairFeatures:
         activity_overlap=_overlap(a, b),
         timezone_conflict=_timezone_conflict(a, b),
     )
+
+
+# Full names less alike than this (token sort ratio) are two people's, whatever links.
+LINK_NAME_SIMILARITY = 0.6
+
+
+def _profile_link(
+    a: Profile, b: Profile, index: BlockIndex, similarity: float
+) -> tuple[float, float]:
+    """(profile_link, link_name_conflict) for a pair; (0, 0) when no usable link ties them.
+
+    A names B's account (A's links meet B's own keys, or the reverse), both link the same
+    profile, or both are the same profile seen through two sources. A link that two
+    accounts on one source hold (two people's profiles link one company page) ties no
+    one. Names that clearly differ, on both sides full names, make it a case for review.
+    """
+    if not (a.links or b.links or (a.own_keys and b.own_keys)):
+        return 0.0, 0.0
+    shared = (a.links & (b.own_keys | b.links)) | (b.links & a.own_keys) | (a.own_keys & b.own_keys)
+    if not shared or all(index.people(f"l:{key}") > 1 for key in shared):
+        return 0.0, 0.0
+    if a.multi_token_names and b.multi_token_names and similarity < LINK_NAME_SIMILARITY:
+        return 0.0, 1.0
+    return 1.0, 0.0
 
 
 # Stated time zones this many hours apart (or more) say two places, not one person who

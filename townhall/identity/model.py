@@ -40,31 +40,38 @@ def confidence(features: PairFeatures) -> float:
 
     - A shared usable email is the deterministic rule: near-certain, unless the two
       hold different accounts on one source with no email tying those accounts.
+    - So is a profile link (one account links the other's profile, or both link the
+      same personal site; features._profile_link): not a fitted weight — the labelled
+      set had no links when the weights were fitted — but a rule, with the same
+      exception. A link between clearly different names goes to review at most.
     - Names alone (no email, username or handle) never reach automatic merging, and a
       lone first name never counts.
     - Stated time zones hours apart keep a pair out of automatic merging unless an email
-      ties them. The labelled evaluation set states no time zones, so no weight was
+      or a profile link ties them. The labelled evaluation set states no time zones, so no weight was
       fitted: this is a rule, and it only ever sends a pair to review.
     - A name or identifier that two accounts on one source carry (two namesakes) keeps a
-      pair out of automatic merging unless an email, or an identifier no two accounts on
-      one source share, ties them.
+      pair out of automatic merging unless an email, a profile link, or an identifier no
+      two accounts on one source share, ties them.
     """
     z = INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features.vector(), strict=True))
     p = 1.0 / (1.0 + math.exp(-z))
     if features.email and not features.source_conflict:
         p = max(p, 0.995)
+    if features.profile_link and not features.source_conflict:
+        p = max(p, 0.99)
+    if features.link_name_conflict and not features.email:
+        p = min(max(p, REVIEW), AUTO_MERGE - 0.01)
     if not features.strong_identifier and not features.name_exact:
         # Similar names or initials alone go to review at most; exact full names may
         # merge when the model is sure (rare names, no conflicting accounts).
         p = min(p, AUTO_MERGE - 0.01)
     if features.lone_first_name and not features.strong_identifier and not features.name_exact:
         p = min(p, REVIEW - 0.01)
-    if features.timezone_conflict and not features.email:
+    tied = features.email or features.profile_link
+    if features.timezone_conflict and not tied:
         p = min(p, AUTO_MERGE - 0.01)
     specific_identifier = features.strong_identifier and not features.identifier_clash
-    if (features.name_clash or features.identifier_clash) and not (
-        features.email or specific_identifier
-    ):
+    if (features.name_clash or features.identifier_clash) and not (tied or specific_identifier):
         # Two accounts on one source carry the name or identifier the pair shares, and
         # nothing more specific ties them: at least two people carry it, and it cannot
         # tell which of them this is.

@@ -2,7 +2,9 @@
 
 A profile holds the normalised identifiers of all of a member's accounts. Emails
 that are placeholders (root@localhost, noreply@…) or shared by clearly different
-people (a team's support@ address) are kept aside and never used as evidence.
+people (a team's support@ address) are kept aside and never used as evidence; so are
+profile links that clearly different people state (a company blog, a company's X
+account: see links.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rapidfuzz import fuzz
 
 from townhall.core.services.ingest import FREEMAIL_DOMAINS
+from townhall.identity.links import link_keys, own_key
 from townhall.identity.normalize import (
     github_noreply_login,
     handles_for,
@@ -30,6 +33,8 @@ from townhall.identity.normalize import (
 )
 
 MIN_USERNAME = 4
+# Sources whose accounts other profiles name by username (links.own_key).
+OWN_KEY_SOURCES = frozenset({"x", "twitter", "github"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,9 @@ class AccountFacts:
     last_seen: float = 0.0
     #: As the source states it (an IANA name or a UTC offset); "" when unknown.
     timezone: str = ""
+    #: The account's own profile url, and the other profiles it links (as stated).
+    url: str = ""
+    links: tuple[str, ...] = ()
 
 
 @dataclass
@@ -64,6 +72,9 @@ class Profile:
     stems: set[str] = field(default_factory=set)
     #: UTC offsets (hours, standard time) of the time zones the accounts state.
     utc_offsets: set[float] = field(default_factory=set)
+    #: Profile keys (links.py) of the accounts themselves, and of the profiles they link.
+    own_keys: set[str] = field(default_factory=set)
+    links: set[str] = field(default_factory=set)
     first_seen: float = 0.0
     last_seen: float = 0.0
 
@@ -99,14 +110,23 @@ def utc_offset(zone: str) -> float | None:
 
 
 def shared_emails(accounts: Iterable[AccountFacts]) -> set[str]:
-    """Addresses used by clearly different people: two accounts on them with unrelated full names."""
+    """Addresses used by clearly different people: two accounts on them with unrelated full names.
+
+    Profile links count the same way: a link (its key, links.py) that accounts with
+    unrelated full names state — a company blog on every employee's profile — is
+    returned too, and so never used as evidence.
+    """
     names_by_email: dict[str, set[str]] = defaultdict(set)
     for account in accounts:
         email = normalize_email(account.email)
-        if email and account.name and not is_placeholder_name(account.name):
+        if (email or account.links) and account.name and not is_placeholder_name(account.name):
             tokens = name_tokens(account.name)
             if len(tokens) >= 2:
-                names_by_email[email].add(" ".join(tokens))
+                full_name = " ".join(tokens)
+                if email:
+                    names_by_email[email].add(full_name)
+                for key in link_keys(account.links):
+                    names_by_email[key].add(full_name)
     shared = set()
     for email, names in names_by_email.items():
         if len(names) < 2:
@@ -132,6 +152,15 @@ def build_profiles(
         if profile is None:
             profile = profiles[account.member_id] = Profile(account.member_id)
         profile.accounts[account.source].add(account.external_id)
+        if account.url or account.links:
+            key = own_key(account.source, account.username, account.url)
+            if key:
+                profile.own_keys.add(key)
+            profile.links |= link_keys(account.links) - unusable
+        elif account.username and account.source in OWN_KEY_SOURCES:
+            key = own_key(account.source, account.username, "")
+            if key:
+                profile.own_keys.add(key)
         offset = utc_offset(account.timezone)
         if offset is not None:
             profile.utc_offsets.add(offset)

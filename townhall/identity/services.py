@@ -50,11 +50,29 @@ def load_accounts() -> list[AccountFacts]:
     }
     accounts = []
     rows = Identity.objects.filter(member__merged_into__isnull=True, is_bot=False).values_list(
-        "id", "member_id", "source__slug", "external_id", "username", "email", "name", "timezone"
+        "id",
+        "member_id",
+        "source__slug",
+        "external_id",
+        "username",
+        "email",
+        "name",
+        "timezone",
+        "url",
+        "links",
     )
-    for identity_id, member_id, source, external_id, username, email, name, zone in rows.iterator(
-        chunk_size=5000
-    ):
+    for (
+        identity_id,
+        member_id,
+        source,
+        external_id,
+        username,
+        email,
+        name,
+        zone,
+        url,
+        links,
+    ) in rows.iterator(chunk_size=5000):
         first, last = spans.get(identity_id, (None, None))
         accounts.append(
             AccountFacts(
@@ -67,6 +85,8 @@ def load_accounts() -> list[AccountFacts]:
                 first_seen=first.timestamp() / DAY if first else 0.0,
                 last_seen=last.timestamp() / DAY if last else 0.0,
                 timezone=zone,
+                url=url,
+                links=tuple(links) if links else (),
             )
         )
     return accounts

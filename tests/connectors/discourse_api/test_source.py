@@ -94,6 +94,18 @@ def test_quotes_are_left_out_of_bodies_and_mentions():
     assert "post:1005:mention:zed" not in records
 
 
+def test_a_full_profiles_website_is_a_link_to_another_of_their_profiles():
+    source, _ = forum()
+    reading = source.read()
+    next(reading)  # connected; cyrille is known from a topic's participants already,
+    source._users.pop("cyrille")  # so forget that short profile to look the full one up
+    assert source.user("cyrille").links == ["https://twitter.com/cyrille_m"]
+    reading.close()
+    # The short user objects of topics and posts carry no website.
+    records, _, _ = first_sync()
+    assert records["topic:101:mention:bo"].target.links is None
+
+
 def test_mentions_target_real_accounts_only():
     records, _, replay = first_sync()
     assert records["topic:101:mention:bo"].target.external_id == "47"

@@ -279,8 +279,15 @@ def test_profiles_read_once_each_carry_name_email_and_company():
     assert people["octo-ana"].email == "ana.oliveira@gmail.com"
     assert people["octo-ana"].organization == "Globex Corporation"
     assert people["bo-chen"].organization == "@globex"
+    # `blog` and `twitter_username` are the other profiles they state.
+    assert people["octo-ana"].links == ["https://ana.dev"]
+    assert people["bo-chen"].links == [
+        "https://stackoverflow.com/users/22656/bo-chen",
+        "https://x.com/bochen_dev",
+    ]
     # GitHub answers 404 for an account it no longer shows: the short profile is kept.
     assert people["cyrille"].username == "cyrille" and people["cyrille"].organization is None
+    assert people["cyrille"].links is None
     # Bots are never looked up, and each person once however often they act.
     profile_reads = [u for u in replay.requests if u.count("/") == 4 and "/users/" in u]
     assert not any("dependabot" in u for u in profile_reads)
@@ -301,3 +308,16 @@ def test_profile_companies_become_organizations_when_no_work_email_says(db):
     assert ana.member.organization.name == "Globex Corporation"
     assert zed.member.organization.name == "Acme"
     assert Organization.objects.count() == 2
+
+
+def test_profile_links_are_stored_on_the_identity(db):
+    connection = save_connection(
+        GitHubApi,
+        GitHubApiConfig.model_validate({**config(), "profiles": True, "discussions": False}),
+    )
+    sync_connection(connection, transport=Recording(REST, PROFILES).transport())
+    assert Identity.objects.get(username="bo-chen").links == [
+        "https://stackoverflow.com/users/22656/bo-chen",
+        "https://x.com/bochen_dev",
+    ]
+    assert Identity.objects.get(username="zed-ops").links == []

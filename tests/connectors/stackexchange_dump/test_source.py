@@ -55,6 +55,14 @@ def test_dump_yields_every_kind_in_file_order(tmp_path):
     }
 
 
+def test_profile_websites_are_the_links_people_state(tmp_path):
+    records = by_id(read(sample(tmp_path)))
+    assert records["q:1"].actor.links == ["https://ana.example.org"]
+    assert records["a:2"].actor.links == ["https://github.com/bo-chen"]
+    # No WebsiteUrl attribute: no links.
+    assert records["c:102"].target.links is None
+
+
 def test_answers_target_the_asker_and_comments_the_post_author(tmp_path):
     records = by_id(read(sample(tmp_path)))
     question, answer = records["q:1"], records["a:2"]

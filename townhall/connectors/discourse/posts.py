@@ -80,8 +80,13 @@ class Forum:
         username: str | None,
         name: str | None = None,
         avatar_template: str | None = None,
+        website: str | None = None,
     ) -> Person | None:
-        """A forum account; ids ≤ 0 are Discourse's own (system, discobot): bots."""
+        """A forum account; ids ≤ 0 are Discourse's own (system, discobot): bots.
+
+        `website` is the profile's (full user objects only): a link to another of the
+        person's profiles or sites, evidence for identity resolution.
+        """
         if user_id is None and not username:
             return None
         return Person(
@@ -90,6 +95,7 @@ class Forum:
             name=name or None,
             url=f"{self.base_url}/u/{username}" if username else None,
             avatar_url=self.avatar(avatar_template),
+            links=[website.strip()] if isinstance(website, str) and website.strip() else None,
             is_bot=user_id is not None and int(user_id) <= 0,
         )
 

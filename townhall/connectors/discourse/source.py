@@ -203,6 +203,7 @@ class DiscourseApi(Source):
                     user.get("username"),
                     user.get("name"),
                     user.get("avatar_template"),
+                    website=user.get("website"),
                 )
                 if user.get("id") is not None
                 else None

@@ -27,14 +27,27 @@ def is_bot_login(login: str) -> bool:
     return login.endswith("[bot]")
 
 
+def profile_links(user: Mapping[str, Any]) -> list[str] | None:
+    """The other profiles a full user object states: `blog` (a site, or another profile's
+    url) and `twitter_username` (a handle, made the X profile's url)."""
+    links = []
+    blog = user.get("blog")
+    if isinstance(blog, str) and blog.strip():
+        links.append(blog.strip())
+    handle = user.get("twitter_username")
+    if isinstance(handle, str) and handle.strip().lstrip("@"):
+        links.append(f"https://x.com/{handle.strip().lstrip('@')}")
+    return links or None
+
+
 def person_from_user(user: Mapping[str, Any] | None) -> Person | None:
     """A Person from a REST user object (`id`, `login`, `html_url`, `avatar_url`, `type`;
-    on full profiles also `name`, `email` and `company`)."""
+    on full profiles also `name`, `email`, `company`, `blog` and `twitter_username`)."""
     if not user or user.get("id") is None:
         return None
     login = user.get("login") or ""
-    # A full profile (`GET /users/{login}`) also has the name, the public email and the
-    # company; the short user objects inside issues and comments do not.
+    # A full profile (`GET /users/{login}`) also has the name, the public email, the
+    # company and the links; the short user objects inside issues and comments do not.
     email = user.get("email") or None
     return Person(
         external_id=str(user["id"]),
@@ -44,6 +57,7 @@ def person_from_user(user: Mapping[str, Any] | None) -> Person | None:
         url=user.get("html_url") or (f"{WEB}/{login}" if login else None),
         avatar_url=user.get("avatar_url") or None,
         organization=(user.get("company") or "").strip() or None,
+        links=profile_links(user),
         is_bot=user.get("type") == "Bot" or is_bot_login(login),
     )
 

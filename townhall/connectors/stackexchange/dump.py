@@ -167,6 +167,9 @@ class DumpReader:
                     name=row.get("DisplayName"),
                     url=link(f"/users/{user}"),
                     avatar_url=row.get("ProfileImageUrl"),
+                    # The profile's website: a personal site, or another of their
+                    # profiles (GitHub, X), which identity resolution reads as evidence.
+                    links=[website] if (website := row.get("WebsiteUrl", "").strip()) else None,
                     is_bot=user == COMMUNITY_USER_ID,
                 )
             except _ROW_ERRORS as error:

@@ -124,6 +124,8 @@ def _person(identity: Identity) -> dict[str, Any]:
         value = getattr(identity, name)
         if value:
             person[name] = value
+    if identity.links:
+        person["links"] = list(identity.links)
     if identity.is_bot:
         person["is_bot"] = True
     return person

@@ -250,8 +250,8 @@ class _BatchState:
         self.identities = _KnownIdentities()
 
 
-# A stored profile as the cache of known identities keeps it: the six profile fields
-# ("" when blank) and is_bot.
+# A stored profile as the cache of known identities keeps it: the seven profile fields
+# ("" when blank; links as JSON text) and is_bot.
 StoredProfile = tuple[Any, ...]
 
 
@@ -288,7 +288,7 @@ class _KnownIdentities:
         for key, person in people.items():
             entry = entries.get(key)
             if entry is not None:
-                ref, (username, email, name, url, avatar_url, zone, bot) = entry
+                ref, (username, email, name, url, avatar_url, zone, links, bot) = entry
                 # The same test as _filled_profile's, and the bot flag's.
                 if not (
                     (person.username and not username)
@@ -297,6 +297,7 @@ class _KnownIdentities:
                     or (person.url and not url)
                     or (person.avatar_url and not avatar_url)
                     or (person.timezone and not zone)
+                    or (person.links and not links)
                     or (person.is_bot and not bot)
                 ):
                     refs[key] = ref
@@ -454,7 +455,7 @@ IdentityRefs = dict[IdentityKey, tuple[int, int]]
 # Per record: its source id, its actor's key and its target's key (or None).
 RecordKeys = list[tuple[int, IdentityKey, IdentityKey | None]]
 
-_PROFILE_FIELDS = ("username", "email", "name", "url", "avatar_url", "timezone")
+_PROFILE_FIELDS = ("username", "email", "name", "url", "avatar_url", "timezone", "links")
 _LOOKUP_CHUNK = 5000
 
 
@@ -503,15 +504,15 @@ def _resolve_identities(
         key = (source_id, external_id)
         refs[key] = (row[0], row[1])
         person = people[key]
-        stored = tuple(value or "" for value in row[2:-1])
+        stored = (*(value or "" for value in row[2:-2]), _stored_links(row[-2]))
         filled = _filled_profile(stored, person)
         # A source that learns later that an account is a bot says so; never the reverse.
         bot = bool(row[-1]) or person.is_bot
         profile = filled if filled is not None else stored
         if filled is not None or bot != bool(row[-1]):
-            to_fill.append(
-                Identity(pk=row[0], is_bot=bot, **dict(zip(_PROFILE_FIELDS, profile, strict=True)))
-            )
+            fields = dict(zip(_PROFILE_FIELDS, profile, strict=True))
+            fields["links"] = msgspec.json.decode(fields["links"]) if fields["links"] else []
+            to_fill.append(Identity(pk=row[0], is_bot=bot, **fields))
         known.remember(key, refs[key], (*profile, bot))
     if to_fill:
         Identity.objects.bulk_update(to_fill, [*_PROFILE_FIELDS, "is_bot"], batch_size=1000)
@@ -556,6 +557,7 @@ def _resolve_identities(
             people[key].url or "",
             people[key].avatar_url or "",
             people[key].timezone or "",
+            _links_text(people[key].links) or "[]",
             people[key].is_bot,
             now,
         )
@@ -572,7 +574,8 @@ def _resolve_identities(
         used_members.add(member_id)
         mine = ours[key]
         if mine[2] == member_id:  # ours, so its profile is the one just written
-            known.remember(key, refs[key], mine[3:10])
+            links = _links_text(people[key].links)
+            known.remember(key, refs[key], (*mine[3:9], links, mine[10]))
     created_identities = sum(1 for pk in member_ids if pk in used_members)
     orphans = [pk for pk in member_ids if pk not in used_members]
     if orphans:
@@ -631,7 +634,7 @@ def _select_identities(
 
 def _filled_profile(stored: tuple[str, ...], person: Person) -> tuple[str, ...] | None:
     """The stored profile with its blanks filled from `person`, or None if nothing changes."""
-    username, email, name, url, avatar_url, zone = stored
+    username, email, name, url, avatar_url, zone, links = stored
     # Nearly always nothing changes: test that first, without building anything.
     if not (
         (person.username and not username)
@@ -640,6 +643,7 @@ def _filled_profile(stored: tuple[str, ...], person: Person) -> tuple[str, ...] 
         or (person.url and not url)
         or (person.avatar_url and not avatar_url)
         or (person.timezone and not zone)
+        or (person.links and not links)
     ):
         return None
     return (
@@ -649,7 +653,22 @@ def _filled_profile(stored: tuple[str, ...], person: Person) -> tuple[str, ...] 
         url or person.url or "",
         avatar_url or person.avatar_url or "",
         zone or person.timezone or "",
+        links or _links_text(person.links),
     )
+
+
+def _links_text(links: list[str] | None) -> str:
+    """A person's links as the JSON text the identity row stores ('' when none)."""
+    return msgspec.json.encode(links).decode() if links else ""
+
+
+def _stored_links(value: Any) -> str:
+    """A stored `links` column as JSON text, '' when empty (drivers give text or a list)."""
+    if not value or value == "[]":
+        return ""
+    if isinstance(value, str):
+        return value
+    return msgspec.json.encode(value).decode()
 
 
 def _domain(email: str | None) -> str:
@@ -809,10 +828,11 @@ _IDENTITY_COLUMNS = (
     "url",
     "avatar_url",
     "timezone",
+    "links",
     "is_bot",
     "created_at",
 )
-# Rows per multi-row INSERT on SQLite: 11 columns × 2,000 stays under its limit of
+# Rows per multi-row INSERT on SQLite: 12 columns × 2,000 stays under its limit of
 # 32,766 parameters.
 _ROWS_PER_INSERT = 2000
 
